@@ -1,0 +1,1 @@
+"""The coworking domain: spaces, events, ingest, crawl and search."""

@@ -1,0 +1,1 @@
+"""The Starlette application, its templates, configuration and command line."""
