@@ -109,8 +109,14 @@ federation
 federation.setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier) =>
   identifier === "alice" ? { items: [...followers.values()] } : null);
 
-// Published objects are served at their ids so receivers can re-fetch them.
-for (const [cls, path] of [[Event, "/events/{id}"], [Place, "/places/{id}"], [Create, "/activities/{id}"]]) {
+// Everything alice publishes or sends is served at its id so receivers can
+// re-fetch it (Fedify itself re-fetches an embedded object from another origin,
+// e.g. the Follow inside an Accept).
+const paths = [
+  [Event, "/events/{id}"], [Place, "/places/{id}"], [Create, "/activities/{id}"],
+  [Follow, "/follows/{id}"], [Accept, "/accepts/{id}"], [Undo, "/undos/{id}"],
+];
+for (const [cls, path] of paths) {
   federation.setObjectDispatcher(cls, path, (ctx, values) => {
     const obj = objects.get(ctx.getObjectUri(cls, values).href);
     return obj instanceof cls ? obj : null;
@@ -156,11 +162,13 @@ async function acceptFollow(ctx, follow, entry) {
       throw new Error("follower actor could not be fetched or has no inbox");
     }
     followers.set(follower.id.href, { id: follower.id, inboxId: follower.inboxId, endpoints: follower.endpoints });
-    await ctx.sendActivity({ identifier: "alice" }, follower, new Accept({
-      id: new URL(`${origin}/accepts/${randomUUID()}`),
+    const accept = new Accept({
+      id: ctx.getObjectUri(Accept, { id: randomUUID() }),
       actor: ctx.getActorUri("alice"),
       object: follow,
-    }));
+    });
+    objects.set(accept.id.href, accept);
+    await ctx.sendActivity({ identifier: "alice" }, follower, accept);
     entry.followState = "accepted";
   } catch (e) {
     entry.followState = "error";
@@ -311,10 +319,12 @@ async function control(request, ctx) {
     case "POST /follow": {
       let actor;
       try { actor = await lookupActor(body.actor); } catch (e) { return json(422, { error: String(e) }); }
-      const followId = new URL(`${origin}/follows/${randomUUID()}`);
+      const follow = new Follow({ id: ctx.getObjectUri(Follow, { id: randomUUID() }), actor: alice, object: actor.id });
+      const followId = follow.id;
+      objects.set(followId.href, follow);
       following.set(actor.id.href, { followId: followId.href, state: "pending", inbox: actor.inboxId?.href ?? null });
       try {
-        await ctx.sendActivity({ identifier: "alice" }, actor, new Follow({ id: followId, actor: alice, object: actor.id }));
+        await ctx.sendActivity({ identifier: "alice" }, actor, follow);
       } catch (e) {
         following.get(actor.id.href).state = "error";
         return json(502, { error: String(e), followId: followId.href });
@@ -326,9 +336,10 @@ async function control(request, ctx) {
       try { actor = await lookupActor(body.actor); } catch (e) { return json(422, { error: String(e) }); }
       const f = following.get(actor.id.href);
       const undo = new Undo({
-        id: new URL(`${origin}/undos/${randomUUID()}`), actor: alice,
+        id: ctx.getObjectUri(Undo, { id: randomUUID() }), actor: alice,
         object: new Follow({ id: f ? new URL(f.followId) : null, actor: alice, object: actor.id }),
       });
+      objects.set(undo.id.href, undo);
       try { await ctx.sendActivity({ identifier: "alice" }, actor, undo); } catch (e) { return json(502, { error: String(e) }); }
       following.delete(actor.id.href);
       return json(200, { undoId: undo.id.href });
