@@ -55,6 +55,7 @@ _LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _TAG_RE = re.compile(r"\w{1,50}")
 _MAX_AMOUNT = Decimal("10000000")
+_FIELD_NAME_RE = re.compile(r"[a-z_][a-z0-9_]*")
 
 MODEL_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -341,9 +342,15 @@ def _message(error: Any, title: str) -> str:
     return str(error["msg"])
 
 
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    # Field names are snake_case; other strings in a location are union branch
+    # labels ("Address", "literal[...]") that mean nothing to a manager.
+    return ".".join(str(part) for part in loc if isinstance(part, int) or _FIELD_NAME_RE.fullmatch(part))
+
+
 def validation_errors(exc: pydantic.ValidationError) -> list[dict[str, str]]:
     """``[{"field": "address.country", "message": "..."}]``, one item per problem."""
     return [
-        {"field": ".".join(str(part) for part in error["loc"]), "message": _message(error, exc.title)}
+        {"field": _dotted(error["loc"]), "message": _message(error, exc.title)}
         for error in exc.errors(include_url=False)
     ]
