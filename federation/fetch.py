@@ -164,7 +164,8 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         for address in addresses:
             if not self._address_filter(address):
                 logger.info("refused %s: it resolves to %s", host, address)
-                raise UnsafeAddressError(f"{host} resolves to {address}, which is not a public address")
+                named = "" if host == str(address) else f"{host} resolves to "
+                raise UnsafeAddressError(f"{named}{address}, which is not a public address")
 
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
@@ -272,7 +273,7 @@ def _check_url(url: str) -> None:
     except httpx.InvalidURL as exc:
         raise FetchError(f"cannot fetch {url!r}: it is not a valid URL ({exc})") from None
     if scheme not in _SCHEMES:
-        raise UnsafeAddressError(f"refusing to fetch {url}: only http and https URLs are allowed")
+        raise UnsafeAddressError(f"refusing to fetch {url!r}: only http and https URLs are allowed")
 
 
 async def _fetch(

@@ -145,7 +145,11 @@ async def fetch(client: httpx.AsyncClient, url: str, policy: FetchPolicy = LOOPB
 
 
 class RecordingBackend(httpcore.AsyncNetworkBackend):
-    """The real AnyIO backend, noting every address actually dialled."""
+    """The real AnyIO backend, noting every address dialled and dialling loopback only.
+
+    Refusing anything else keeps a broken guard from sending a test's traffic
+    off this machine; the assertions on ``dialled`` still catch the breakage.
+    """
 
     def __init__(self) -> None:
         self.dialled: list[str] = []
@@ -160,6 +164,8 @@ class RecordingBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         self.dialled.append(host)
+        if not ip_address(host).is_loopback:
+            raise httpcore.ConnectError(f"the tests never dial {host}")
         return await self._inner.connect_tcp(
             host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
         )
@@ -480,6 +486,49 @@ async def test_guard__checks_every_redirect_hop_before_dialling(port: int, locat
             await fetch(client, url, policy)
     assert url in str(caught.value)
     assert backend.dialled == ([] if plain else ["127.0.0.1"])
+
+
+class FakeResolver:
+    """Stands in for the system resolver (not our code) to serve chosen answers."""
+
+    def __init__(self, *answers: list[str]) -> None:
+        self.answers = list(answers)
+        self.calls = 0
+
+    async def getaddrinfo(self, host: str, port: int, **kwargs: object) -> list[tuple[object, ...]]:
+        answer = self.answers[min(self.calls, len(self.answers) - 1)]
+        self.calls += 1
+        return [(0, 0, 0, "", (address, port)) for address in answer]
+
+
+async def test_guard__one_private_address_among_public_ones_is_enough_to_refuse(
+    monkeypatch: pytest.MonkeyPatch, port: int
+) -> None:
+    resolver = FakeResolver(["93.184.216.34", "10.0.0.1"])
+    monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", resolver.getaddrinfo)
+    backend = RecordingBackend()
+    policy = FetchPolicy()
+    url = f"http://mixed.test:{port}/doc"
+    async with make_client(policy, transport=GuardedTransport(policy, network_backend=backend)) as client:
+        with pytest.raises(UnsafeAddressError, match=r"mixed\.test resolves to 10\.0\.0\.1") as caught:
+            await fetch(client, url, policy)
+    assert url in str(caught.value)
+    assert backend.dialled == []
+
+
+async def test_guard__resolves_once_and_dials_the_vetted_address(
+    monkeypatch: pytest.MonkeyPatch, port: int
+) -> None:
+    # A rebinding name: vetted answer first, a private one for anybody who asks again.
+    resolver = FakeResolver(["127.0.0.1"], ["10.0.0.1"])
+    monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", resolver.getaddrinfo)
+    backend = RecordingBackend()
+    policy = FetchPolicy()
+    transport = GuardedTransport(policy, network_backend=backend, address_filter=only_127_0_0_1_or_public)
+    async with make_client(policy, transport=transport) as client:
+        assert await fetch(client, f"http://rebind.test:{port}/doc", policy) == ACTOR
+    assert resolver.calls == 1
+    assert backend.dialled == ["127.0.0.1"]
 
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1/actor", "file:///etc/passwd", "gopher://127.0.0.1:70/"])
