@@ -1,0 +1,158 @@
+"""Local coworking spaces: create, read, update, delete, list.
+
+Each space is a local `Organization` actor; this module keeps its profile and
+hands federation the work a change causes (see `directory.publishing`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pydantic
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federation.actors import create_local_actor
+from federation.context import FederationContext
+from federation.models import LocalActor
+
+from .errors import Conflict, Gone, NotFound, ValidationFailed
+from .models import SpaceRecord
+from .space_schema import Space, SpacePatch, apply_space_patch, validation_errors
+
+__all__ = ["SpaceService", "SpaceView", "parse_space", "parse_space_patch"]
+
+
+@dataclass(frozen=True)
+class SpaceView:
+    """A space as the API and pages show it."""
+
+    space: Space
+    actor_id: str
+    handle: str
+    profile_url: str
+    created_at: datetime
+    updated_at: datetime
+    icon: dict[str, str] | None
+    image: dict[str, str] | None
+
+    def to_json(self) -> dict[str, object]:
+        data = self.space.model_dump(mode="json")
+        data.update(
+            actor_id=self.actor_id,
+            handle=self.handle,
+            url=self.profile_url,
+            icon=self.icon,
+            image=self.image,
+            created_at=self.created_at.isoformat(),
+            updated_at=self.updated_at.isoformat(),
+        )
+        return data
+
+
+def parse_space(data: object) -> Space:
+    try:
+        return Space.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ValidationFailed(validation_errors(exc)) from None
+
+
+def parse_space_patch(data: object) -> SpacePatch:
+    try:
+        return SpacePatch.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ValidationFailed(validation_errors(exc)) from None
+
+
+class SpaceService:
+    def __init__(self, ctx: FederationContext) -> None:
+        self.ctx = ctx
+
+    def view(self, record: SpaceRecord) -> SpaceView:
+        urls = self.ctx.urls
+        return SpaceView(
+            space=Space.model_validate(record.profile),
+            actor_id=urls.actor(record.username),
+            handle=f"@{record.username}@{urls.domain}",
+            profile_url=urls.profile(record.username),
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            icon=record.icon,
+            image=record.image,
+        )
+
+    async def create(self, space: Space) -> SpaceView:
+        async with self.ctx.db.transaction() as session:
+            if await _username_taken(session, space.username):
+                raise Conflict(f"username: {space.username!r} is taken (usernames of deleted spaces are never reused)")
+            actor = await create_local_actor(
+                session,
+                username=space.username,
+                actor_type="Organization",
+                clock=self.ctx.clock,
+                manually_approves_followers=space.manually_approves_followers,
+            )
+            now = self.ctx.clock.now()
+            record = SpaceRecord(
+                local_actor_id=actor.id,
+                username=space.username,
+                profile=space.model_dump(mode="json"),
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(record)
+            await session.flush()
+            return self.view(record)
+
+    async def get_record(self, session: AsyncSession, username: str) -> SpaceRecord:
+        record = (
+            await session.execute(select(SpaceRecord).where(SpaceRecord.username == username))
+        ).scalar_one_or_none()
+        if record is None:
+            raise NotFound(f"no space named {username!r}")
+        if record.deleted_at is not None:
+            raise Gone(f"the space {username!r} was deleted")
+        return record
+
+    async def get(self, username: str) -> SpaceView:
+        async with self.ctx.db.sessions() as session:
+            return self.view(await self.get_record(session, username))
+
+    async def update(self, username: str, patch: SpacePatch) -> SpaceView:
+        async with self.ctx.db.transaction() as session:
+            record = await self.get_record(session, username)
+            space = apply_space_patch(Space.model_validate(record.profile), patch)
+            now = self.ctx.clock.now()
+            record.profile = space.model_dump(mode="json")
+            record.updated_at = now
+            record.actor.manually_approves_followers = space.manually_approves_followers
+            record.actor.updated_at = now
+            await session.flush()
+            return self.view(record)
+
+    async def delete(self, username: str) -> None:
+        async with self.ctx.db.transaction() as session:
+            record = await self.get_record(session, username)
+            now = self.ctx.clock.now()
+            record.deleted_at = now
+            record.actor.deleted_at = now
+            record.actor.updated_at = now
+
+    async def list(self) -> list[SpaceView]:
+        async with self.ctx.db.sessions() as session:
+            rows = await session.execute(
+                select(SpaceRecord).where(SpaceRecord.deleted_at.is_(None)).order_by(SpaceRecord.username)
+            )
+            return [self.view(record) for record in rows.scalars()]
+
+    async def count(self) -> int:
+        async with self.ctx.db.sessions() as session:
+            total = await session.scalar(
+                select(func.count()).select_from(SpaceRecord).where(SpaceRecord.deleted_at.is_(None))
+            )
+            return int(total or 0)
+
+
+async def _username_taken(session: AsyncSession, username: str) -> bool:
+    found = await session.scalar(select(LocalActor.id).where(LocalActor.username == username))
+    return found is not None

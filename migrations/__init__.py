@@ -1,0 +1,1 @@
+"""Alembic migrations of the Espresso database (run with `espresso db upgrade`)."""

@@ -1,0 +1,73 @@
+"""`create_app(settings)`: the Starlette application of one instance."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from federation.actors import ensure_instance_actor
+from federation.clock import Clock
+
+from .config import Settings
+from .errors import exception_handlers
+from .limits import BodySizeLimit
+from .pages import Pages
+from .routes import actors, api_spaces, discovery, home, openapi
+from .services import Services, build_services
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+IMAGE_UPLOAD_SUFFIXES = ("/icon", "/image")
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+    """Build the app; the database schema must exist (`espresso db upgrade`)."""
+    services = build_services(settings, clock=clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with services.db.transaction() as session:
+            await ensure_instance_actor(session, services.ctx.clock)
+        try:
+            yield
+        finally:
+            await services.db.dispose()
+
+    routes = [
+        *discovery.routes,
+        *actors.routes,
+        *api_spaces.routes,
+        *openapi.routes,
+        *home.routes,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        middleware=[
+            Middleware(
+                BodySizeLimit,  # type: ignore[arg-type]
+                limit=settings.max_body_bytes,
+                large_limit=settings.max_image_bytes,
+                large_suffixes=IMAGE_UPLOAD_SUFFIXES,
+            )
+        ],
+    )
+    app.state.services = services
+    app.state.pages = Pages(instance_name=settings.instance_name, base_url=settings.base_url)
+    return app
+
+
+def services_for(app: Starlette) -> Services:
+    services: Services = app.state.services
+    return services

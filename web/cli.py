@@ -1,0 +1,171 @@
+"""The `espresso` command.
+
+Exit codes: 0 success, 2 bad usage or bad input (with a one-line reason), 1 anything else."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from .config import ConfigError, Settings, load_settings
+
+__all__ = ["main"]
+
+log = logging.getLogger("espresso")
+
+
+class UsageError(Exception):
+    """Bad input from the command line; exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="espresso",
+        description="Espresso: a federated directory of coworking spaces on ActivityPub.",
+        epilog="Settings come from ESPRESSO_* environment variables or a .env file (see README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run an instance (web, federation and, by default, the worker)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: the port of ESPRESSO_DOMAIN, else 8000")
+
+    db = commands.add_parser("db", help="database migrations")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply pending migrations")
+    db_commands.add_parser("current", help="print the current revision")
+
+    token = commands.add_parser("token", help="admin API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create_token = token_commands.add_parser("create", help="print a new admin API token (shown once)")
+    create_token.add_argument("--name", default="cli")
+
+    space = commands.add_parser("space", help="manage local spaces")
+    space_commands = space.add_subparsers(dest="space_command", required=True, metavar="ACTION")
+    create_space = space_commands.add_parser("create", help="create a space")
+    create_space.add_argument("username")
+    create_space.add_argument("--name", required=True)
+    create_space.add_argument("--file", type=Path, help="a JSON file with the Space fields")
+    create_space.add_argument("--country", help="ISO 3166-1 alpha-2 code (when no --file gives the address)")
+    space_commands.add_parser("list", help="list local spaces")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        handler = _HANDLERS[args.command]
+        return handler(args, settings)
+    except (ConfigError, UsageError) as exc:
+        print(f"espresso: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:  # the process boundary: one line for people, the trace in the log
+        log.debug("failed", exc_info=True)
+        print(f"espresso: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(coroutine: Coroutine[Any, Any, int]) -> int:
+    return asyncio.run(coroutine)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .serve import serve
+
+    return serve(settings, host=args.host, port=args.port)
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from .migrate import current_revision, upgrade
+    from .bootstrap import prepare_data_dir
+
+    prepare_data_dir(settings)
+    if args.db_command == "upgrade":
+        asyncio.run(upgrade(settings.database_url))
+        print("database is up to date")
+    else:
+        print(asyncio.run(current_revision(settings.database_url)) or "no revision applied")
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from federation.clock import SystemClock
+    from federation.db import Database
+
+    from .bootstrap import prepare_database
+    from .tokens import create_token
+
+    async def create() -> int:
+        await prepare_database(settings)
+        db = Database(settings.database_url)
+        try:
+            print(await create_token(db, SystemClock(), args.name))
+        finally:
+            await db.dispose()
+        return 0
+
+    return _run(create())
+
+
+def _space(args: argparse.Namespace, settings: Settings) -> int:
+    from directory.errors import Conflict, ValidationFailed
+    from directory.spaces import parse_space
+
+    from .services import build_services
+    from .bootstrap import prepare_database
+
+    async def run() -> int:
+        await prepare_database(settings)
+        services = build_services(settings)
+        try:
+            if args.space_command == "list":
+                for view in await services.spaces.list():
+                    print(f"{view.handle}\t{view.space.name}\t{view.actor_id}")
+                return 0
+            data = _space_input(args)
+            try:
+                view = await services.spaces.create(parse_space(data))
+            except (ValidationFailed, Conflict) as exc:
+                raise UsageError(str(exc)) from None
+            print(f"created {view.handle} — {view.actor_id}")
+            return 0
+        finally:
+            await services.db.dispose()
+
+    return _run(run())
+
+
+def _space_input(args: argparse.Namespace) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if args.file:
+        try:
+            data = json.loads(args.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--file: cannot read {args.file}: {exc}") from None
+        if not isinstance(data, dict):
+            raise UsageError("--file: the file must hold a JSON object")
+    data["username"] = args.username
+    data["name"] = args.name
+    if args.country:
+        data.setdefault("address", {})["country"] = args.country
+    if "address" not in data:
+        raise UsageError("address.country: give --country IT (or an address in --file)")
+    return data
+
+
+_HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "serve": _serve,
+    "db": _db,
+    "token": _token,
+    "space": _space,
+}

@@ -1,0 +1,83 @@
+"""Actor URLs: ActivityStreams JSON for peers, the profile page for people."""
+
+from __future__ import annotations
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from directory.actor_documents import local_actor_document
+from directory.errors import Gone, NotFound
+from directory.richtext import plain_text, render_markdown
+from directory.space_text import address_line, amenity_labels, opening_hours_lines, price_lines, schema_org_place
+
+from ..negotiation import json_bytes_response, wants_activity_json
+from ..services import services_of
+
+__all__ = ["routes"]
+
+
+async def actor(request: Request) -> Response:
+    username = request.path_params["username"]
+    if wants_activity_json(request):
+        return await _actor_json(request, username)
+    return await profile_page(request)
+
+
+async def _actor_json(request: Request, username: str) -> Response:
+    services = services_of(request)
+
+    async def build() -> bytes | None:
+        found = await local_actor_document(services.ctx, username)
+        if found is None:
+            return None
+        # The status travels in the first byte so 410s are cached like 200s.
+        return (b"G" if found.status == 410 else b"A") + orjson.dumps(found.document)
+
+    cached = await services.documents.get_or_build(f"actor:{username}", build)
+    if cached is None:
+        return json_bytes_response(b'{"error":"not_found","detail":"no such actor"}', status_code=404,
+                                   content_type="application/json")
+    status = 410 if cached[:1] == b"G" else 200
+    return json_bytes_response(cached[1:], status_code=status, cache_seconds=60 if status == 200 else 0)
+
+
+async def profile_page(request: Request) -> Response:
+    services = services_of(request)
+    username = request.path_params["username"]
+    pages = request.app.state.pages
+    try:
+        view = await services.spaces.get(username)
+    except Gone:
+        return pages.render(request, "gone.html", {}, status_code=410)
+    except NotFound:
+        if await local_actor_document(services.ctx, username) is not None:
+            # A service actor (instance, directory): no profile page, but not an error for peers.
+            return pages.render(request, "error.html", {"title": username, "message": "A service actor."})
+        return pages.render(request, "error.html", {"title": "Not found", "message": f"No space named {username}."},
+                            status_code=404)
+    space = view.space
+    summary_html = render_markdown(space.summary) if space.summary else ""
+    description = plain_text(summary_html)[:300] if summary_html else address_line(space.address)
+    json_ld = orjson.dumps(
+        schema_org_place(space, url=view.profile_url, image=view.icon["url"] if view.icon else None)
+    ).decode().replace("</", "<\\/")
+    context = {
+        "view": view,
+        "space": space,
+        "summary_html": summary_html,
+        "description": description,
+        "address_line": address_line(space.address),
+        "hours": opening_hours_lines(space),
+        "prices": price_lines(space),
+        "amenities": amenity_labels(space),
+        "json_ld": json_ld,
+    }
+    return pages.render(request, "space.html", context)
+
+
+routes = [
+    Route("/users/{username}", actor),
+    Route("/@{username}", profile_page),
+]
