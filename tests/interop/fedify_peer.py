@@ -126,7 +126,7 @@ class FedifyPeer:
             if proc.poll() is not None:
                 break
             with contextlib.suppress(httpx.TransportError):
-                if self._client.get(f"{self.base_url}/_control/health").status_code == 200:
+                if self._client.get(f"{self.base_url}/_control/health", timeout=1.0).status_code == 200:
                     return
             time.sleep(0.1)
         log.seek(0)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.interop.fedify_peer import FedifyLookupError, FedifyPeer
+from tests.interop.fedify_peer import FedifyLookupError, FedifyPeer, FedifyPeerError
 
 pytestmark = pytest.mark.interop
 
@@ -47,6 +48,7 @@ def test_harness__two_peers_follow_and_deliver_an_event(peers: tuple[FedifyPeer,
     )
     create = b.wait_for(lambda act: act["type"] == "Create")
     assert create["verified"] and create["httpSignature"]["verified"]
+    assert create["signatureScheme"] == "rfc9421"  # Fedify's default first knock, accepted by Fedify
     assert create["actor"] == a.actor_url and create["id"] == published["activityId"]
     event = create["object"]
     assert event["type"] == "Event" and event["id"] == published["id"]
@@ -61,6 +63,27 @@ def test_harness__two_peers_follow_and_deliver_an_event(peers: tuple[FedifyPeer,
     # The event is served at its id, so a receiver can re-fetch it.
     refetched = b.lookup(published["id"])
     assert refetched["type"] == "Event" and refetched["location"]["name"] == "Coworking Racale"
+
+
+def test_harness__place_and_unfollow(peers: tuple[FedifyPeer, FedifyPeer]) -> None:
+    a, b = peers
+    b.follow(a.actor_url)
+    b.wait_for(lambda act: act["type"] == "Accept")
+    a.publish_place(name="Hub", address="Via Roma 1, Racale", latitude=39.96, longitude=18.09)
+    place = b.wait_for(lambda act: act["type"] == "Create")["object"]
+    assert place["type"] == "Place" and place["summary"] == "Via Roma 1, Racale" and place["latitude"] == 39.96
+
+    b.unfollow(a.actor_url)
+    a.wait_for(lambda act: act["type"] == "Undo")
+    assert a.followers() == [] and b.following() == []
+
+
+def test_harness__start_failure_reports_peer_output() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(FedifyPeerError, match="EADDRINUSE"), FedifyPeer.start(taken.getsockname()[1]):
+            pass
 
 
 def test_harness__signing_scheme_can_be_forced(peers: tuple[FedifyPeer, FedifyPeer]) -> None:
