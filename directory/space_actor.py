@@ -42,7 +42,8 @@ from urllib.parse import quote, urlsplit
 
 from directory.place_parsing import ParsedPlace, space_from_actor_document
 from directory.richtext import render_markdown
-from directory.space_schema import OpeningHours, Price, Space
+from directory.space_schema import Space
+from directory.space_text import address_line, opening_hours_text, price_text
 from directory.vocabulary import WEEKDAY_ABBREVIATIONS, WEEKDAY_LABELS, WEEKDAYS
 from federation.vocab import AS2_CONTEXT, MASTODON_TERMS, MULTIKEY_CONTEXT, SECURITY_CONTEXT, SECURITY_NS
 
@@ -51,9 +52,6 @@ __all__ = [
     "ActorUrls",
     "MediaRef",
     "ParsedPlace",
-    "address_line",
-    "opening_hours_text",
-    "price_text",
     "space_actor_document",
     "space_from_actor_document",
 ]
@@ -92,7 +90,6 @@ ACTOR_CONTEXT: tuple[Any, ...] = (
 )
 
 _WEBSITE_REL = "me nofollow noopener noreferrer"
-_CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 _FIELD_LABELS = {
     "en": ("Address", "Opening hours", "Day pass", "Website", "Phone", "E-mail", "Seats"),
     "it": ("Indirizzo", "Orari", "Giornata", "Sito web", "Telefono", "E-mail", "Postazioni"),
@@ -146,39 +143,6 @@ def _image(media: MediaRef) -> dict[str, Any]:
 def _language(space: Space) -> str:
     first = space.languages[0].split("-")[0] if space.languages else "en"
     return first if first in _FIELD_LABELS else "en"
-
-
-def address_line(space: Space) -> str:
-    """The address on one line, most specific part first."""
-    a = space.address
-    locality = " ".join(part for part in (a.postal_code, a.locality) if part)
-    return ", ".join(part for part in (a.street, locality, a.region, a.country) if part)
-
-
-def _day_ranges(days: list[str], language: str) -> str:
-    """``["mo","tu","we","fr"]`` -> ``"Mon–Wed, Fri"``: consecutive days collapse into a range."""
-    indexes = sorted(WEEKDAYS.index(day) for day in days)
-    runs: list[list[int]] = []
-    for index in indexes:
-        if runs and index == runs[-1][-1] + 1:
-            runs[-1].append(index)
-        else:
-            runs.append([index])
-
-    def name(index: int) -> str:
-        return getattr(WEEKDAY_ABBREVIATIONS[WEEKDAYS[index]], language)
-
-    return ", ".join(name(r[0]) if len(r) == 1 else f"{name(r[0])}–{name(r[-1])}" for r in runs)
-
-
-def opening_hours_text(rules: list[OpeningHours], language: str = "en") -> str:
-    """E.g. ``"Mon–Fri 09:00–19:00; Sat 10:00–13:00"``."""
-    return "; ".join(f"{_day_ranges(r.days, language)} {r.opens}–{r.closes}" for r in rules)
-
-
-def price_text(price: Price) -> str:
-    symbol = _CURRENCY_SYMBOLS.get(price.currency)
-    return f"{symbol}{price.amount}" if symbol else f"{price.amount} {price.currency}"
 
 
 def _website_link(url: str) -> str:

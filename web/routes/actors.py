@@ -59,7 +59,7 @@ async def profile_page(request: Request) -> Response:
                             status_code=404)
     space = view.space
     summary_html = render_markdown(space.summary) if space.summary else ""
-    description = plain_text(summary_html)[:300] if summary_html else address_line(space.address)
+    description = plain_text(summary_html)[:300] if summary_html else address_line(space)
     json_ld = orjson.dumps(
         schema_org_place(space, url=view.profile_url, image=view.icon["url"] if view.icon else None)
     ).decode().replace("</", "<\\/")
@@ -68,7 +68,7 @@ async def profile_page(request: Request) -> Response:
         "space": space,
         "summary_html": summary_html,
         "description": description,
-        "address_line": address_line(space.address),
+        "address_line": address_line(space),
         "hours": opening_hours_lines(space),
         "prices": price_lines(space),
         "amenities": amenity_labels(space),
