@@ -1,0 +1,144 @@
+"""Durable delivery: outgoing activities queued in the caller's transaction.
+
+``enqueue_activity`` serializes the activity once and writes one ``Delivery``
+per distinct inbox in the same transaction as the change that caused it, so a
+change and its deliveries commit (or vanish) together. The worker
+(``federation.worker``) sends them; ``federation.deliverer`` holds the HTTP
+side and ``federation.retry_policy`` what each answer means.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from sqlalchemy import and_, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .context import FederationContext
+from .models import Delivery, Follower, LocalActor, OutgoingActivity, RemoteActor
+from .queue import nudge_after_commit
+
+__all__ = [
+    "DeliveryCounts",
+    "delivery_counts",
+    "enqueue_activity",
+    "follower_inboxes",
+    "inbox_host",
+    "new_activity_id",
+]
+
+logger = logging.getLogger(__name__)
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    delivered: int = 0
+    pending: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"delivered": self.delivered, "pending": self.pending, "failed": self.failed}
+
+
+def new_activity_id(ctx: FederationContext, username: str) -> str:
+    return ctx.urls.activity(username, secrets.token_urlsafe(12))
+
+
+def inbox_host(inbox_url: str) -> str:
+    """The authority the per-host limits and health apply to (host[:port], lower case)."""
+    return urlsplit(inbox_url).netloc.lower()
+
+
+def _object_id(activity: dict[str, Any]) -> str | None:
+    obj = activity.get("object")
+    if isinstance(obj, dict):
+        obj = obj.get("id")
+    return obj if isinstance(obj, str) else None
+
+
+async def enqueue_activity(
+    session: AsyncSession,
+    ctx: FederationContext,
+    *,
+    actor: LocalActor,
+    activity: dict[str, Any],
+    inboxes: Iterable[str],
+    in_outbox: bool = True,
+) -> OutgoingActivity:
+    """Queue ``activity`` (which must carry its ``id``) for every distinct inbox, in the caller's transaction."""
+    now = ctx.clock.now()
+    outgoing = OutgoingActivity(
+        ap_id=activity["id"],
+        local_actor_id=actor.id,
+        activity_type=str(activity.get("type", "")),
+        object_id=_object_id(activity),
+        body=orjson.dumps(activity).decode("utf-8"),
+        in_outbox=in_outbox,
+        created_at=now,
+    )
+    session.add(outgoing)
+    await session.flush()
+    targets = sorted({url for url in inboxes if url and not ctx.urls.is_local(url)})
+    if targets:
+        rows = [
+            {
+                "activity_id": outgoing.id,
+                "inbox_url": url,
+                "host": inbox_host(url),
+                "state": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for url in targets
+        ]
+        await session.execute(insert(Delivery), rows)
+        nudge_after_commit(session, ctx.db.url)
+    logger.info("queued %s %s for %d inboxes", outgoing.activity_type, outgoing.ap_id, len(targets))
+    return outgoing
+
+
+async def follower_inboxes(session: AsyncSession, local_actor_id: int) -> set[str]:
+    """Where to send to reach every accepted follower: shared inboxes when they have one."""
+    target = func.coalesce(RemoteActor.shared_inbox, RemoteActor.inbox)
+    query = (
+        select(target)
+        .join(Follower, Follower.remote_actor_id == RemoteActor.id)
+        .where(
+            Follower.local_actor_id == local_actor_id,
+            Follower.state == "accepted",
+            RemoteActor.gone_at.is_(None),
+        )
+        .distinct()
+    )
+    return {url for url in (await session.scalars(query)) if url}
+
+
+async def delivery_counts(session: AsyncSession, *, object_id: str) -> DeliveryCounts:
+    """Per remote inbox, the state of its latest delivery of any activity about ``object_id``."""
+    latest = (
+        select(func.max(Delivery.id).label("id"))
+        .join(OutgoingActivity, OutgoingActivity.id == Delivery.activity_id)
+        .where(OutgoingActivity.object_id == object_id)
+        .group_by(Delivery.inbox_url)
+        .subquery()
+    )
+    query = (
+        select(Delivery.state, func.count())
+        .join(latest, and_(latest.c.id == Delivery.id))
+        .group_by(Delivery.state)
+    )
+    counts = {state: int(n) for state, n in (await session.execute(query)).all()}
+    return DeliveryCounts(
+        delivered=counts.get(DELIVERED, 0), pending=counts.get(PENDING, 0), failed=counts.get(FAILED, 0)
+    )
