@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Alembic narrates every plugin it loads; people only need to hear about problems.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()

@@ -4,7 +4,6 @@ object that is passed down. The only module that reads the environment."""
 from __future__ import annotations
 
 import ipaddress
-import logging
 import os
 import re
 from collections.abc import Mapping
@@ -13,7 +12,6 @@ from pathlib import Path
 
 __all__ = ["ConfigError", "Settings", "load_settings", "read_env_file"]
 
-log = logging.getLogger(__name__)
 
 DEFAULT_DOMAIN = "127.0.0.1:8000"
 _DOMAIN_RE = re.compile(r"^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$")
@@ -34,6 +32,8 @@ class Settings:
     worker: str = "inprocess"
     secret_key: str | None = None
     instance_name: str = "Espresso"
+    # True when ESPRESSO_DOMAIN was not set: `serve` warns that such an instance only federates locally.
+    domain_is_default: bool = False
     max_body_bytes: int = 1_048_576
     max_image_bytes: int = 8 * 1_048_576
     # Set by tests and the demo; never read from the environment.
@@ -76,10 +76,6 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
     domain = values.get("ESPRESSO_DOMAIN", DEFAULT_DOMAIN).strip()
     if not _DOMAIN_RE.match(domain):
         raise ConfigError(f"ESPRESSO_DOMAIN must be host or host:port, got {domain!r}")
-    if "ESPRESSO_DOMAIN" not in values:
-        log.warning(
-            "ESPRESSO_DOMAIN is not set: using %s, so this instance can only federate on this machine", domain
-        )
     scheme = values.get("ESPRESSO_SCHEME") or ("http" if _is_loopback_domain(domain) else "https")
     if scheme not in ("http", "https"):
         raise ConfigError(f"ESPRESSO_SCHEME must be 'http' or 'https', got {scheme!r}")
@@ -104,6 +100,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         worker=worker,
         secret_key=values.get("ESPRESSO_SECRET_KEY") or None,
         instance_name=values.get("ESPRESSO_INSTANCE_NAME", "Espresso").strip() or "Espresso",
+        domain_is_default="ESPRESSO_DOMAIN" not in values,
     )
 
 

@@ -24,6 +24,11 @@ def _default_port(settings: Settings) -> int:
 
 
 def serve(settings: Settings, *, host: str, port: int | None) -> int:
+    if settings.domain_is_default:
+        log.warning(
+            "ESPRESSO_DOMAIN is not set: using %s, so this instance can only federate on this machine",
+            settings.domain,
+        )
     asyncio.run(prepare_database(settings))
     secret_key(settings)
     app = create_app(settings)
