@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "federation.models",
     "directory.models",
     "web.tokens",
+    "directory.event_models",
 )
 
 
