@@ -13,11 +13,12 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .context import FederationContext
@@ -27,6 +28,7 @@ from .queue import nudge_after_commit
 __all__ = [
     "DeliveryCounts",
     "delivery_counts",
+    "drop_gone_recipients",
     "enqueue_activity",
     "follower_inboxes",
     "inbox_host",
@@ -142,3 +144,18 @@ async def delivery_counts(session: AsyncSession, *, object_id: str) -> DeliveryC
     return DeliveryCounts(
         delivered=counts.get(DELIVERED, 0), pending=counts.get(PENDING, 0), failed=counts.get(FAILED, 0)
     )
+
+
+async def drop_gone_recipients(session: AsyncSession, inbox_urls: Iterable[str], now: datetime) -> int:
+    """After a 410 from an inbox: its actors are gone, and nobody there follows us any more."""
+    urls = sorted(set(inbox_urls))
+    if not urls:
+        return 0
+    gone = select(RemoteActor.id).where(or_(RemoteActor.inbox.in_(urls), RemoteActor.shared_inbox.in_(urls)))
+    result = await session.execute(delete(Follower).where(Follower.remote_actor_id.in_(gone)))
+    await session.execute(
+        update(RemoteActor).where(RemoteActor.id.in_(gone), RemoteActor.gone_at.is_(None)).values(gone_at=now)
+    )
+    dropped = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    logger.info("dropped %d followers behind gone inboxes %s", dropped, ", ".join(urls))
+    return dropped

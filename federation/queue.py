@@ -95,7 +95,7 @@ async def finish(
     statement = (
         update(queue.table)
         .where(t.id == bindparam("_id"), t.locked_by == bindparam("_owner"))
-        .values({name: bindparam(f"_v_{name}") for name in columns}, locked_until=None, locked_by=None)
+        .values({**{name: bindparam(f"_v_{name}") for name in columns}, "locked_until": None, "locked_by": None})
     )
     params = [{"_id": change["id"], "_owner": owner, **{f"_v_{n}": change[n] for n in columns}} for change in changes]
     connection = await session.connection()

@@ -1,0 +1,232 @@
+"""The delivery pipeline of one worker: claim in batches, send concurrently, finish in bulk.
+
+Up to ``concurrency`` POSTs are in flight; more rows are claimed when half of
+them are done, and outcomes are written back every ``batch_size`` rows or
+``flush_interval`` seconds in one transaction (an executemany UPDATE, the
+host book's upserts, dropped followers). A per-host semaphore caps what one
+server gets at once; a host being probed after a rest gets one request at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .context import FederationContext
+from .deliverer import Attempt, Deliverer, SignedActivity
+from .delivery import DELIVERED, FAILED, PENDING, drop_gone_recipients
+from .hosts import HostBook
+from .keys import load_private_key
+from .models import Delivery, HostState, LocalActor, OutgoingActivity
+from .queue import QueueTable, claim, finish
+from .retry_policy import RetryPolicy, Verdict
+
+__all__ = ["DELIVERIES", "DeliveryRunner"]
+
+logger = logging.getLogger(__name__)
+
+DELIVERIES = QueueTable(Delivery.__table__, PENDING)  # type: ignore[arg-type]
+_ACTIVITY_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    row: Row[Any]
+    attempt: Attempt | None  # None: not tried, the host is resting
+    at: datetime
+    defer_until: datetime | None = None
+
+
+class DeliveryRunner:
+    def __init__(
+        self,
+        ctx: FederationContext,
+        deliverer: Deliverer,
+        *,
+        owner: str,
+        policy: RetryPolicy,
+        concurrency: int,
+        per_host: int,
+        batch_size: int,
+        lease: timedelta,
+        flush_interval: float = 0.1,
+        grace: float = 10.0,
+    ) -> None:
+        self._ctx = ctx
+        self._deliverer = deliverer
+        self._owner = owner
+        self._policy = policy
+        self._concurrency = concurrency
+        self._per_host = per_host
+        self._batch_size = batch_size
+        self._lease = lease
+        self._flush_interval = flush_interval
+        self._grace = grace
+        self._hosts = HostBook(policy)
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._probes: dict[str, asyncio.Lock] = {}
+        self._activities: dict[int, SignedActivity] = {}
+
+    async def drain(self) -> int:
+        """Deliver everything due now; returns how many rows were handled."""
+        in_flight: set[asyncio.Task[_Outcome]] = set()
+        outcomes: list[_Outcome] = []
+        handled = 0
+        exhausted = False
+        last_flush = time.monotonic()
+        try:
+            while True:
+                if not exhausted and len(in_flight) <= self._concurrency // 2:
+                    wanted = min(self._concurrency - len(in_flight), self._batch_size)
+                    jobs = await self._claim(wanted)
+                    exhausted = len(jobs) < wanted
+                    in_flight.update(asyncio.create_task(self._send(row, activity)) for row, activity in jobs)
+                if not in_flight:
+                    break
+                done, in_flight = await asyncio.wait(
+                    in_flight, timeout=self._flush_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+                outcomes.extend(task.result() for task in done)
+                if len(outcomes) >= self._batch_size or time.monotonic() - last_flush >= self._flush_interval:
+                    handled += await self._flush(outcomes)
+                    outcomes = []
+                    last_flush = time.monotonic()
+            return handled + await self._flush(outcomes)
+        except asyncio.CancelledError:
+            await self._wind_down(in_flight, outcomes)
+            raise
+
+    async def _wind_down(self, in_flight: set[asyncio.Task[_Outcome]], outcomes: list[_Outcome]) -> None:
+        """On cancellation, let the POSTs already sent finish and record them, so a restart does not repeat them."""
+        if in_flight:
+            done, late = await asyncio.wait(in_flight, timeout=self._grace)
+            outcomes.extend(task.result() for task in done if not task.cancelled() and task.exception() is None)
+            for task in late:
+                task.cancel()  # their rows stay leased and are retried when the lease expires
+        await self._flush(outcomes)
+
+    async def _claim(self, limit: int) -> list[tuple[Row[Any], SignedActivity]]:
+        now = self._ctx.clock.now()
+        resting = select(HostState.host).where(HostState.unavailable_until > now)
+        async with self._ctx.db.transaction() as session:
+            rows = await claim(
+                session,
+                DELIVERIES,
+                owner=self._owner,
+                now=now,
+                lease=self._lease,
+                limit=limit,
+                where=[DELIVERIES.column("host").not_in(resting)],
+            )
+            if rows:
+                await self._hosts.load(session, {row.host for row in rows})
+                await self._load_activities(session, {row.activity_id for row in rows})
+        # Resolved now: the cache may be cleared while these are in flight.
+        return [(row, self._activities[row.activity_id]) for row in rows]
+
+    async def _load_activities(self, session: AsyncSession, ids: set[int]) -> None:
+        missing = ids - self._activities.keys()
+        if not missing:
+            return
+        if len(self._activities) + len(missing) > _ACTIVITY_CACHE_SIZE:
+            self._activities.clear()
+            missing = set(ids)
+        query = (
+            select(OutgoingActivity.id, OutgoingActivity.body, LocalActor.username, LocalActor.rsa_private_pem)
+            .join(LocalActor, LocalActor.id == OutgoingActivity.local_actor_id)
+            .where(OutgoingActivity.id.in_(missing))
+        )
+        for activity_id, body, username, pem in (await session.execute(query)).all():
+            self._activities[activity_id] = SignedActivity(
+                body=body.encode("utf-8"),
+                key_id=self._ctx.urls.key_id(username),
+                private_key=load_private_key(pem),
+            )
+
+    async def _send(self, row: Row[Any], activity: SignedActivity) -> _Outcome:
+        host = row.host
+        slot = self._slots.setdefault(host, asyncio.Semaphore(self._per_host))
+        async with slot:
+            if self._hosts.needs_probe(host):
+                async with self._probes.setdefault(host, asyncio.Lock()):
+                    return await self._send_now(row, activity)
+            return await self._send_now(row, activity)
+
+    async def _send_now(self, row: Row[Any], activity: SignedActivity) -> _Outcome:
+        now = self._ctx.clock.now()
+        resting = self._hosts.resting_until(row.host, now)
+        if resting is not None:
+            return _Outcome(row, None, now, defer_until=resting)
+        attempt = await self._deliverer.deliver(row.inbox_url, activity, self._hosts.get(row.host).signature_scheme)
+        now = self._ctx.clock.now()
+        if attempt.verdict is Verdict.DONE:
+            self._hosts.record_success(row.host, now, attempt.learned_scheme)
+        elif attempt.host_failure:
+            self._hosts.record_failure(row.host, now)
+        return _Outcome(row, attempt, now)
+
+    async def _flush(self, outcomes: list[_Outcome]) -> int:
+        if not outcomes:
+            return 0
+        changes = [self._change(outcome) for outcome in outcomes]
+        gone = [o.row.inbox_url for o in outcomes if o.attempt is not None and o.attempt.verdict is Verdict.GONE]
+        async with self._ctx.db.transaction() as session:
+            written = await finish(session, DELIVERIES, owner=self._owner, changes=changes)
+            await self._hosts.flush(session)
+            if gone:
+                await drop_gone_recipients(session, gone, self._ctx.clock.now())
+        if written < len(changes):
+            logger.warning("%d deliveries had been taken over by another worker", len(changes) - written)
+        for outcome, change in zip(outcomes, changes):
+            _log(outcome, change)
+        return len(outcomes)
+
+    def _change(self, outcome: _Outcome) -> dict[str, Any]:
+        row, attempt, now = outcome.row, outcome.attempt, outcome.at
+        change: dict[str, Any] = {
+            "id": row.id,
+            "state": PENDING,
+            "attempts": row.attempts,
+            "next_attempt_at": row.next_attempt_at,
+            "last_status": row.last_status,
+            "last_error": row.last_error,
+            "finished_at": None,
+        }
+        if attempt is None:
+            change["next_attempt_at"] = outcome.defer_until
+            return change
+        change.update(attempts=row.attempts + 1, last_status=attempt.status, last_error=attempt.error)
+        if attempt.verdict is Verdict.DONE:
+            change.update(state=DELIVERED, finished_at=now)
+        elif attempt.verdict is Verdict.RETRY and not self._policy.gives_up(created_at=row.created_at, now=now):
+            change["next_attempt_at"] = self._policy.next_attempt(
+                attempts=row.attempts + 1, now=now, retry_after=attempt.retry_after
+            )
+        else:
+            change.update(state=FAILED, finished_at=now)
+        return change
+
+
+def _log(outcome: _Outcome, change: dict[str, Any]) -> None:
+    row = outcome.row
+    if outcome.attempt is None:
+        logger.info("delivery %d to %s deferred: host resting until %s", row.id, row.inbox_url, change["next_attempt_at"])
+    elif change["state"] == DELIVERED:
+        logger.info("delivery %d to %s delivered (HTTP %s)", row.id, row.inbox_url, change["last_status"])
+    elif change["state"] == PENDING:
+        logger.info(
+            "delivery %d to %s will retry at %s (attempt %d): %s",
+            row.id, row.inbox_url, change["next_attempt_at"].isoformat(), change["attempts"], change["last_error"],
+        )
+    else:
+        logger.warning(
+            "delivery %d to %s failed after %d attempts: %s",
+            row.id, row.inbox_url, change["attempts"], change["last_error"],
+        )

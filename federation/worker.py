@@ -1,0 +1,201 @@
+"""The background worker: deliveries, inbox activities and generic tasks, all leased.
+
+``run_once()`` claims and finishes everything due now (tests drain with it);
+``run(stop)`` loops, woken within milliseconds by ``enqueue_*`` in the same
+process and polling otherwise (other processes, retries coming due). Any
+number of workers may share a PostgreSQL database; a killed worker's rows are
+claimed again once their lease expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from sqlalchemy import select
+
+from .context import FederationContext
+from .deliverer import Deliverer
+from .delivery_runner import DeliveryRunner
+from .fetch import GuardedTransport, make_client
+from .models import InboxActivity, Task
+from .queue import QueueTable, claim, finish, register_waker, unregister_waker
+from .retry_policy import RetryPolicy
+
+__all__ = ["InboxHandler", "TaskHandler", "Worker"]
+
+logger = logging.getLogger(__name__)
+
+InboxHandler = Callable[[InboxActivity], Awaitable[None]]
+TaskHandler = Callable[[Task], Awaitable[None]]
+_Item = TypeVar("_Item", InboxActivity, Task)
+
+INBOX = QueueTable(InboxActivity.__table__, "queued")  # type: ignore[arg-type]
+TASKS = QueueTable(Task.__table__, "queued")  # type: ignore[arg-type]
+_NO_TASK_HANDLERS: Mapping[str, TaskHandler] = {}
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        ctx: FederationContext,
+        *,
+        inbox_handler: InboxHandler | None = None,
+        task_handlers: Mapping[str, TaskHandler] = _NO_TASK_HANDLERS,
+        worker_id: str | None = None,
+        concurrency: int = 200,
+        per_host: int = 4,
+        batch_size: int = 200,
+        lease: timedelta = timedelta(minutes=5),
+        policy: RetryPolicy | None = None,
+        sign_threads: int = 3,
+        poll_interval: float = 1.0,
+        transport: GuardedTransport | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.worker_id = worker_id or _default_worker_id()
+        self._inbox_handler = inbox_handler
+        self._task_handlers = dict(task_handlers)
+        self._policy = policy or RetryPolicy()
+        self._lease = lease
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        # One client for the worker's life: pooled keep-alive connections, every hop through the SSRF guard.
+        if transport is None:
+            limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+            transport = GuardedTransport(ctx.fetch_policy, limits=limits)
+        self._client = make_client(ctx.fetch_policy, transport=transport)
+        self._executor = ThreadPoolExecutor(max_workers=sign_threads, thread_name_prefix="espresso-sign")
+        self._deliveries = DeliveryRunner(
+            ctx,
+            Deliverer(self._client, self._executor, clock=ctx.clock.now, max_redirects=ctx.fetch_policy.max_redirects),
+            owner=self.worker_id,
+            policy=self._policy,
+            concurrency=concurrency,
+            per_host=per_host,
+            batch_size=batch_size,
+            lease=lease,
+        )
+
+    async def __aenter__(self) -> Worker:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._client.aclose()
+        self._executor.shutdown(wait=False)
+
+    async def run_once(self) -> int:
+        """Claim and finish everything due now; returns how many items were handled."""
+        handled = 0
+        while True:
+            round_ = await self._deliveries.drain()
+            if self._inbox_handler is not None:
+                round_ += await self._drain_items(INBOX, InboxActivity, self._run_inbox_item)
+            if self._task_handlers:
+                round_ += await self._drain_items(TASKS, Task, self._run_task)
+            if round_ == 0:
+                return handled
+            handled += round_
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until ``stop`` is set; a failing cycle (database down) is logged and retried."""
+        waker = register_waker(self.ctx.db.url)
+        logger.info("worker %s started", self.worker_id)
+        try:
+            while not stop.is_set():
+                waker.event.clear()
+                try:
+                    await self.run_once()
+                except Exception:  # the worker boundary: keep serving once the database is back
+                    logger.exception("worker %s: cycle failed", self.worker_id)
+                await _first_of(stop.wait(), waker.event.wait(), timeout=self._poll_interval)
+        finally:
+            unregister_waker(self.ctx.db.url, waker)
+            logger.info("worker %s stopped", self.worker_id)
+
+    async def _drain_items(
+        self,
+        queue: QueueTable,
+        model: type[_Item],
+        run_item: Callable[[_Item], Awaitable[dict[str, Any]]],
+    ) -> int:
+        # One at a time, in the order they came: an Undo must not overtake its Follow.
+        handled = 0
+        while True:
+            items = await self._claim_items(queue, model)
+            if not items:
+                return handled
+            for item in items:
+                change = await run_item(item)
+                async with self.ctx.db.transaction() as session:
+                    await finish(session, queue, owner=self.worker_id, changes=[change])
+                handled += 1
+
+    async def _claim_items(self, queue: QueueTable, model: type[_Item]) -> list[_Item]:
+        now = self.ctx.clock.now()
+        where = [queue.column("kind").in_(sorted(self._task_handlers))] if model is Task else []
+        async with self.ctx.db.transaction() as session:
+            rows = await claim(
+                session, queue, owner=self.worker_id, now=now, lease=self._lease, limit=self._batch_size, where=where
+            )
+            if not rows:
+                return []
+            found = (await session.scalars(select(model).where(model.id.in_([row.id for row in rows])))).all()
+        by_id = {item.id: item for item in found}
+        return [by_id[row.id] for row in rows if row.id in by_id]
+
+    async def _run_inbox_item(self, item: InboxActivity) -> dict[str, Any]:
+        assert self._inbox_handler is not None  # only claimed when there is a handler
+        return await self._run_handled(item, "inbox activity", item.activity_type, self._inbox_handler)
+
+    async def _run_task(self, item: Task) -> dict[str, Any]:
+        return await self._run_handled(item, "task", item.kind, self._task_handlers[item.kind])
+
+    async def _run_handled(
+        self, item: _Item, what: str, kind: str, handler: Callable[[_Item], Awaitable[None]]
+    ) -> dict[str, Any]:
+        attempts = item.attempts + 1
+        try:
+            await handler(item)
+        except Exception as exc:  # the worker boundary: the error goes on the row
+            return self._failed_change(item, what, kind, attempts, exc)
+        logger.info("%s %d (%s) done", what, item.id, kind)
+        return _change(item.id, "done", attempts, item.next_attempt_at, None)
+
+    def _failed_change(self, item: _Item, what: str, kind: str, attempts: int, exc: Exception) -> dict[str, Any]:
+        error = f"{type(exc).__name__}: {exc}"[:2048]
+        now = self.ctx.clock.now()
+        if attempts >= self._policy.max_task_attempts:
+            logger.warning("%s %d (%s) failed after %d attempts: %s", what, item.id, kind, attempts, error)
+            return _change(item.id, "failed", attempts, item.next_attempt_at, error)
+        retry_at = self._policy.next_attempt(attempts=attempts, now=now)
+        logger.info("%s %d (%s) will retry at %s: %s", what, item.id, kind, retry_at.isoformat(), error)
+        return _change(item.id, "queued", attempts, retry_at, error)
+
+
+def _change(item_id: int, state: str, attempts: int, next_attempt_at: datetime, error: str | None) -> dict[str, Any]:
+    return {"id": item_id, "state": state, "attempts": attempts, "next_attempt_at": next_attempt_at, "error": error}
+
+
+async def _first_of(*waits: Awaitable[Any], timeout: float) -> None:
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()  # not awaited: awaiting here could swallow our own cancellation
