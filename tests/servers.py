@@ -26,7 +26,7 @@ from web.tokens import create_token
 
 from .databases import fresh_database
 
-__all__ = ["Instance", "ServerThread", "bound_socket", "run_instance"]
+__all__ = ["Instance", "ServerThread", "bound_socket", "drain", "run_instance"]
 
 
 def bound_socket() -> socket.socket:
@@ -48,12 +48,17 @@ class ServerThread:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.error: BaseException | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def _run(self) -> None:
         try:
-            asyncio.run(self.server.serve(sockets=[self.sock]))
+            asyncio.run(self._serve())
         except BaseException as exc:  # reported to the test that started it
             self.error = exc
+
+    async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await self.server.serve(sockets=[self.sock])
 
     def start(self) -> None:
         self.thread.start()
@@ -94,6 +99,15 @@ class Instance:
         services: Services = self.app.state.services
         return services
 
+    async def run_worker_once(self) -> int:
+        """One `Worker.run_once()` on the instance's own loop, with its services (handlers, clock).
+
+        Its own loop, not the test's: the handlers hold the app's database engine and clients.
+        The in-process worker may run at the same time; leases keep them apart."""
+        assert self.server.loop is not None, "the server is not running"
+        future = asyncio.run_coroutine_threadsafe(_run_worker_once(self.services), self.server.loop)
+        return await asyncio.wrap_future(future)
+
     async def create_space(self, username: str, **fields: Any) -> dict[str, Any]:
         body = {"username": username, "name": fields.pop("name", username.title()),
                 "address": fields.pop("address", {"country": "IT", "locality": "Racale"}), **fields}
@@ -101,6 +115,24 @@ class Instance:
         assert response.status_code == 201, response.text
         data: dict[str, Any] = response.json()
         return data
+
+
+async def _run_worker_once(services: Services) -> int:
+    from web.background import build_worker
+
+    async with build_worker(services) as worker:
+        return await worker.run_once()
+
+
+async def drain(*instances: Instance, max_rounds: int = 50) -> int:
+    """Run every instance's queues until none has work due (a delivery may queue work on another)."""
+    handled = 0
+    for _ in range(max_rounds):
+        counts = await asyncio.gather(*(instance.run_worker_once() for instance in instances))
+        if not any(counts):
+            return handled
+        handled += sum(counts)
+    raise RuntimeError(f"queues still busy after {max_rounds} rounds")
 
 
 @asynccontextmanager

@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from federation.actors import ensure_instance_actor
 from federation.clock import Clock
 
+from .background import inprocess_worker
 from .config import Settings
 from .errors import exception_handlers
 from .limits import BodySizeLimit
@@ -38,7 +39,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         async with services.db.transaction() as session:
             await ensure_instance_actor(session, services.ctx.clock)
         try:
-            yield
+            async with inprocess_worker(services):
+                yield
         finally:
             await services.db.dispose()
 

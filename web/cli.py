@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: the port of ESPRESSO_DOMAIN, else 8000")
 
+    commands.add_parser(
+        "worker", help="run only the background worker (deliveries, inbox, tasks); any number may share PostgreSQL"
+    )
+
     db = commands.add_parser("db", help="database migrations")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -85,6 +89,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from .serve import serve
 
     return serve(settings, host=args.host, port=args.port)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from .background import run_worker_process
+
+    return _run(run_worker_process(settings))
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
@@ -167,6 +177,7 @@ def _space_input(args: argparse.Namespace) -> dict[str, Any]:
 
 _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "serve": _serve,
+    "worker": _worker,
     "db": _db,
     "token": _token,
     "space": _space,
