@@ -20,7 +20,7 @@ from .config import Settings
 from .errors import exception_handlers
 from .limits import BodySizeLimit
 from .pages import Pages
-from .routes import actors, api_spaces, discovery, home, openapi
+from .routes import actors, api_following, api_spaces, collections, discovery, home, inbox, openapi
 from .services import Services, build_services
 
 __all__ = ["create_app"]
@@ -42,11 +42,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             async with inprocess_worker(services):
                 yield
         finally:
+            await services.inbox.writer.close()
+            await services.remote_actors.aclose()
             await services.db.dispose()
 
     routes = [
         *discovery.routes,
         *actors.routes,
+        *inbox.routes,
+        *collections.routes,
+        *api_following.routes,
         *api_spaces.routes,
         *openapi.routes,
         *home.routes,

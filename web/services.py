@@ -11,6 +11,10 @@ from federation.clock import Clock, SystemClock
 from federation.context import FederationContext
 from federation.db import Database
 from federation.fetch import FetchPolicy
+from federation.follows import FollowService
+from federation.inbox import Inbox, InboxWriter
+from federation.inbox_processing import InboxProcessor
+from federation.remote_actors import RemoteActors
 from federation.urls import LocalUrls
 
 from .config import Settings
@@ -25,6 +29,11 @@ class Services:
     ctx: FederationContext
     spaces: SpaceService
     documents: DocumentCache
+    # Issue 3: remote actors and keys, the inbox, its processing (the worker's inbox_handler), follows.
+    remote_actors: RemoteActors
+    inbox: Inbox
+    inbox_processor: InboxProcessor
+    follows: FollowService
 
     @property
     def db(self) -> Database:
@@ -42,7 +51,14 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         urls=LocalUrls(settings.base_url),
         fetch_policy=FetchPolicy(allow_private_addresses=settings.allow_private_addresses),
     )
-    return Services(settings=settings, ctx=ctx, spaces=SpaceService(ctx), documents=DocumentCache())
+    remote_actors = RemoteActors(ctx)
+    return Services(
+        settings=settings, ctx=ctx, spaces=SpaceService(ctx), documents=DocumentCache(),
+        remote_actors=remote_actors,
+        inbox=Inbox(ctx, remote_actors, InboxWriter(ctx.db)),
+        inbox_processor=InboxProcessor(ctx, remote_actors),
+        follows=FollowService(ctx, remote_actors),
+    )
 
 
 def services_of(request: Request) -> Services:
