@@ -20,7 +20,14 @@ from .config import Settings
 from .errors import exception_handlers
 from .limits import BodySizeLimit
 from .pages import Pages
+from .admin import routes as admin_routes
+from .admin import space_routes as admin_space_routes
+from .admin.accounts import AdminAccounts
+from .admin.guard import AdminState
+from .admin.sessions import SessionStore
+from .bootstrap import secret_key
 from .routes import actors, api_following, api_spaces, collections, discovery, home, inbox, openapi
+from .routes import media as media_routes
 from .services import Services, build_services
 
 __all__ = ["create_app"]
@@ -53,6 +60,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         *collections.routes,
         *api_following.routes,
         *api_spaces.routes,
+        *media_routes.routes,
+        *admin_routes.routes,
+        *admin_space_routes.routes,
         *openapi.routes,
         *home.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -72,6 +82,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     )
     app.state.services = services
     app.state.pages = Pages(instance_name=settings.instance_name, base_url=settings.base_url)
+    app.state.admin = AdminState(
+        accounts=AdminAccounts(services.db, services.ctx.clock),
+        sessions=SessionStore(services.db, services.ctx.clock),
+        secret=secret_key(settings),
+        secure_cookies=settings.scheme == "https",
+    )
     return app
 
 

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "directory.models",
     "web.tokens",
     "directory.event_models",
+    "web.admin_models",
 )
 
 

@@ -1,0 +1,1 @@
+"""The web admin: first-run setup, sign-in, and the space manager's pages."""

@@ -1,0 +1,158 @@
+"""Languages of the pages: message catalogues, the visitor's language, and
+locale-aware formatting of dates, times and prices.
+
+Catalogues are the `.po` files under `web/locale`, compiled in memory at
+startup (`read_po` + `write_mo`), so a translator edits a `.po` and restarts:
+no build step. The language comes from the `lang` cookie (set by the language
+links), else from `Accept-Language`, else English."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency
+from starlette.requests import HTTPConnection
+
+from directory.vocabulary import AMENITY_LABELS, PRICE_KIND_LABELS, WEEKDAY_LABELS, Label
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LANGUAGE_COOKIE",
+    "Catalogues",
+    "N_",
+    "choose_language",
+    "current_language",
+    "format_money",
+    "format_when",
+    "vocabulary_label",
+]
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES: tuple[str, ...] = ("en", "it")
+LANGUAGE_NAMES = {"en": "English", "it": "Italiano"}
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_COOKIE = "lang"
+
+_current: ContextVar[tuple[str, gettext.NullTranslations] | None] = ContextVar("espresso_language", default=None)
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated later, where the language is known."""
+    return message
+
+
+class Catalogues:
+    """Every language's translations, compiled once from the `.po` files."""
+
+    def __init__(self, locale_dir: Path = LOCALE_DIR) -> None:
+        self._translations: dict[str, gettext.NullTranslations] = {}
+        for lang in LANGUAGES:
+            po_path = locale_dir / lang / "LC_MESSAGES" / "messages.po"
+            self._translations[lang] = _compile(po_path) if po_path.is_file() else gettext.NullTranslations()
+
+    def get(self, lang: str) -> gettext.NullTranslations:
+        return self._translations.get(lang) or self._translations[DEFAULT_LANGUAGE]
+
+    @contextmanager
+    def activate(self, lang: str) -> Iterator[gettext.NullTranslations]:
+        """Make `lang` the language of what is rendered in this block (templates read it)."""
+        translations = self.get(lang)
+        token = _current.set((lang, translations))
+        try:
+            yield translations
+        finally:
+            _current.reset(token)
+
+
+def _compile(po_path: Path) -> gettext.GNUTranslations:
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def current_language() -> str:
+    active = _current.get()
+    return active[0] if active else DEFAULT_LANGUAGE
+
+
+def _translations() -> gettext.NullTranslations:
+    active = _current.get()
+    return active[1] if active else gettext.NullTranslations()
+
+
+def gettext_active(message: str) -> str:
+    return _translations().gettext(message)
+
+
+def ngettext_active(singular: str, plural: str, n: int) -> str:
+    return _translations().ngettext(singular, plural, n)
+
+
+def choose_language(connection: HTTPConnection) -> str:
+    """The `lang` cookie if valid, else the best `Accept-Language` match, else English."""
+    chosen = connection.cookies.get(LANGUAGE_COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    return language_from_header(connection.headers.get("accept-language", ""))
+
+
+def language_from_header(header: str) -> str:
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate(header.split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().split("-")[0].lower()
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, primary))
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
+def format_when(value: datetime | date | None, format: str = "medium") -> str:
+    """`|datetime`: a date or date-time in the page's language (e.g. "22 set 2027, 09:30")."""
+    if value is None:
+        return ""
+    locale = Locale.parse(current_language())
+    if isinstance(value, datetime):
+        return babel_format_datetime(value, format=format, locale=locale, tzinfo=value.tzinfo)
+    return babel_format_date(value, format=format, locale=locale)
+
+
+def format_money(amount: str | Decimal | float, currency: str) -> str:
+    """`|money("EUR")`: "€15.00" in English, "15,00 €" in Italian."""
+    return format_currency(Decimal(str(amount)), currency, locale=Locale.parse(current_language()))
+
+
+_VOCABULARIES: dict[str, dict[str, Label]] = {
+    "amenity": dict(AMENITY_LABELS),
+    "price_kind": dict(PRICE_KIND_LABELS),
+    "weekday": dict(WEEKDAY_LABELS),
+}
+
+
+def vocabulary_label(vocabulary: str, code: str) -> str:
+    """The name of a vocabulary code in the page's language (the vocabulary carries both)."""
+    label = _VOCABULARIES[vocabulary].get(code)
+    if label is None:
+        return code
+    return label.it if current_language() == "it" else label.en
