@@ -17,6 +17,7 @@ from federation.context import FederationContext
 from federation.models import LocalActor
 
 from .errors import Conflict, Gone, NotFound, ValidationFailed
+from .indexing import index_local_space, remove_listing
 from .models import SpaceRecord
 from .space_schema import Space, SpacePatch, apply_space_patch, validation_errors
 
@@ -102,7 +103,16 @@ class SpaceService:
             )
             session.add(record)
             await session.flush()
+            await self._index(session, record, space)
             return self.view(record)
+
+    async def _index(self, session: AsyncSession, record: SpaceRecord, space: Space) -> None:
+        # Same transaction as the profile change, so the directory never lists a stale profile.
+        urls = self.ctx.urls
+        await index_local_space(
+            session, space, actor_id=urls.actor(record.username), handle=f"@{record.username}@{urls.domain}",
+            url=urls.profile(record.username), icon_url=(record.icon or {}).get("url"), now=self.ctx.clock.now(),
+        )
 
     async def get_record(self, session: AsyncSession, username: str) -> SpaceRecord:
         record = (
@@ -128,6 +138,7 @@ class SpaceService:
             record.actor.manually_approves_followers = space.manually_approves_followers
             record.actor.updated_at = now
             await session.flush()
+            await self._index(session, record, space)
             return self.view(record)
 
     async def delete(self, username: str) -> None:
@@ -137,6 +148,7 @@ class SpaceService:
             record.deleted_at = now
             record.actor.deleted_at = now
             record.actor.updated_at = now
+            await remove_listing(session, self.ctx.urls.actor(username))
 
     async def list(self) -> list[SpaceView]:
         async with self.ctx.db.sessions() as session:

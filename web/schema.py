@@ -14,6 +14,8 @@ MODEL_MODULES = (
     "federation.models",
     "directory.models",
     "web.tokens",
+    "directory.listing_models",
+    "directory.search_index",
     "directory.event_models",
     "web.admin_models",
 )
