@@ -73,9 +73,11 @@ class DeliveryRunner:
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._probes: dict[str, asyncio.Lock] = {}
         self._activities: dict[int, SignedActivity] = {}
+        self._stopping = False
 
     async def drain(self) -> int:
         """Deliver everything due now; returns how many rows were handled."""
+        self._stopping = False
         in_flight: set[asyncio.Task[_Outcome]] = set()
         outcomes: list[_Outcome] = []
         handled = 0
@@ -105,6 +107,7 @@ class DeliveryRunner:
 
     async def _wind_down(self, in_flight: set[asyncio.Task[_Outcome]], outcomes: list[_Outcome]) -> None:
         """On cancellation, let the POSTs already sent finish and record them, so a restart does not repeat them."""
+        self._stopping = True  # rows still waiting for a host slot are released untried
         if in_flight:
             done, late = await asyncio.wait(in_flight, timeout=self._grace)
             outcomes.extend(task.result() for task in done if not task.cancelled() and task.exception() is None)
@@ -161,6 +164,8 @@ class DeliveryRunner:
 
     async def _send_now(self, row: Row[Any], activity: SignedActivity) -> _Outcome:
         now = self._ctx.clock.now()
+        if self._stopping:
+            return _Outcome(row, None, now, defer_until=row.next_attempt_at)
         resting = self._hosts.resting_until(row.host, now)
         if resting is not None:
             return _Outcome(row, None, now, defer_until=resting)
@@ -217,7 +222,7 @@ class DeliveryRunner:
 def _log(outcome: _Outcome, change: dict[str, Any]) -> None:
     row = outcome.row
     if outcome.attempt is None:
-        logger.info("delivery %d to %s deferred: host resting until %s", row.id, row.inbox_url, change["next_attempt_at"])
+        logger.info("delivery %d to %s put back until %s", row.id, row.inbox_url, change["next_attempt_at"])
     elif change["state"] == DELIVERED:
         logger.info("delivery %d to %s delivered (HTTP %s)", row.id, row.inbox_url, change["last_status"])
     elif change["state"] == PENDING:
