@@ -14,11 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.actors import create_local_actor
 from federation.context import FederationContext
-from federation.models import LocalActor
+from federation.delivery import enqueue_activity, follower_inboxes, new_activity_id
+from federation.models import Following, LocalActor, RemoteActor
+from federation.vocab import AS2_CONTEXT, PUBLIC
 
 from .errors import Conflict, Gone, NotFound, ValidationFailed
 from .indexing import index_local_space, remove_listing
+from .actor_documents import actor_urls
 from .models import SpaceRecord
+from .space_actor import MediaRef, space_actor_document
 from .space_schema import Space, SpacePatch, apply_space_patch, validation_errors
 
 __all__ = ["SpaceService", "SpaceView", "parse_space", "parse_space_patch"]
@@ -137,6 +141,7 @@ class SpaceService:
             record.updated_at = now
             record.actor.manually_approves_followers = space.manually_approves_followers
             record.actor.updated_at = now
+            await _federate_actor_change(session, self.ctx, record, "Update")
             await session.flush()
             await self._index(session, record, space)
             return self.view(record)
@@ -148,6 +153,7 @@ class SpaceService:
             record.deleted_at = now
             record.actor.deleted_at = now
             record.actor.updated_at = now
+            await _federate_actor_change(session, self.ctx, record, "Delete")
             await remove_listing(session, self.ctx.urls.actor(username))
 
     async def list(self) -> list[SpaceView]:
@@ -168,3 +174,46 @@ class SpaceService:
 async def _username_taken(session: AsyncSession, username: str) -> bool:
     found = await session.scalar(select(LocalActor.id).where(LocalActor.username == username))
     return found is not None
+
+
+async def _federate_actor_change(session: AsyncSession, ctx: FederationContext, record: SpaceRecord, kind: str) -> None:
+    """`Update(actor)` to the followers, or `Delete(actor)` to everyone who knows the space, in the same transaction.
+
+    A Delete also goes to the actors the space follows: they list it as a follower."""
+    actor = record.actor
+    actor_id = ctx.urls.actor(record.username)
+    inboxes = await follower_inboxes(session, actor.id)
+    if kind == "Delete":
+        obj: object = actor_id
+        followed = await session.scalars(
+            select(func.coalesce(RemoteActor.shared_inbox, RemoteActor.inbox))
+            .join(Following, Following.remote_actor_id == RemoteActor.id)
+            .where(Following.local_actor_id == actor.id, Following.state.in_(("pending", "accepted")))
+        )
+        inboxes |= {url for url in followed if url}
+    else:
+        obj = _actor_document(ctx, record)
+    activity = {
+        "@context": AS2_CONTEXT if kind == "Delete" else obj.pop("@context"),  # type: ignore[union-attr]
+        "id": new_activity_id(ctx, record.username),
+        "type": kind,
+        "actor": actor_id,
+        "object": obj,
+        "to": [PUBLIC],
+        "cc": [ctx.urls.followers(record.username)],
+    }
+    await enqueue_activity(session, ctx, actor=actor, activity=activity, inboxes=inboxes)
+
+
+def _actor_document(ctx: FederationContext, record: SpaceRecord) -> dict[str, object]:
+    actor = record.actor
+    return space_actor_document(
+        Space.model_validate(record.profile),
+        urls=actor_urls(ctx, record.username),
+        rsa_public_pem=actor.rsa_public_pem,
+        ed25519_multibase=actor.ed25519_public_multibase,
+        published=record.created_at,
+        updated=record.updated_at,
+        icon=MediaRef(url=str(record.icon["url"]), media_type=str(record.icon["media_type"])) if record.icon else None,
+        image=MediaRef(url=str(record.image["url"]), media_type=str(record.image["media_type"])) if record.image else None,
+    )

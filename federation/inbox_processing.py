@@ -140,7 +140,7 @@ class InboxProcessor:
                 query = query.where(Follower.follow_activity_id == follow_id)
             else:
                 return
-            for row in (await session.execute(query)).scalars():
+            for row in list((await session.execute(query)).scalars()):
                 await session.delete(row)
 
     async def _our_follow(self, session: AsyncSession, activity: ReceivedActivity) -> Following | None:

@@ -28,6 +28,13 @@ def _cursor(request: Request) -> int | None:
     return int(raw)
 
 
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise ApiError(400, "bad_request", "limit: a number from 1 to 200")
+    return int(raw)
+
+
 def _page_response(request: Request, page: Page) -> Response:
     next_url = str(request.url.include_query_params(cursor=page.next_cursor)) if page.next_cursor else None
     return JSONResponse({"items": page.items, "next": next_url})
@@ -55,20 +62,24 @@ async def unfollow(request: Request) -> Response:
 
 async def list_following(request: Request) -> Response:
     await require_token(request)
-    page = await services_of(request).follows.following(request.path_params["username"], cursor=_cursor(request))
+    page = await services_of(request).follows.following(
+        request.path_params["username"], cursor=_cursor(request), limit=_limit(request)
+    )
     return _page_response(request, page)
 
 
 async def list_followers(request: Request) -> Response:
     await require_token(request)
-    page = await services_of(request).follows.followers(request.path_params["username"], cursor=_cursor(request))
+    page = await services_of(request).follows.followers(
+        request.path_params["username"], cursor=_cursor(request), limit=_limit(request)
+    )
     return _page_response(request, page)
 
 
 async def list_follow_requests(request: Request) -> Response:
     await require_token(request)
     page = await services_of(request).follows.followers(
-        request.path_params["username"], cursor=_cursor(request), pending_only=True
+        request.path_params["username"], cursor=_cursor(request), pending_only=True, limit=_limit(request)
     )
     return _page_response(request, page)
 
