@@ -15,10 +15,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event as ICalEvent, vGeo
 
-from .event_document import ResolvedPlace, ical_status
+from .event_document import ResolvedPlace, ical_status, postal_line
 from .event_schema import Event
 from .richtext import plain_text, render_markdown
-from .space_text import address_line
 
 __all__ = ["CalendarEntry", "calendar_bytes"]
 
@@ -43,7 +42,7 @@ def _in_zone(moment: datetime, zone_name: str | None) -> datetime:
 def _location_text(place: ResolvedPlace) -> str | None:
     parts = [place.name] if place.name else []
     if place.address is not None:
-        parts.append(address_line(place.address))
+        parts.append(postal_line(place.address))
     if place.online_url:
         parts.append(place.online_url)
     return ", ".join(parts) or None

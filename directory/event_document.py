@@ -30,7 +30,6 @@ from directory.event_text import PlaceText, event_summary, language_of, zone_of
 from directory.richtext import extract_hashtags, render_markdown
 from directory.space_actor import MediaRef
 from directory.space_schema import Address, Space
-from directory.space_text import address_line
 from federation.vocab import AS2_CONTEXT, PUBLIC, SCHEMA_NS
 
 __all__ = [
@@ -42,6 +41,7 @@ __all__ = [
     "event_document",
     "ical_status",
     "iso_utc",
+    "postal_line",
     "resolve_place",
     "tombstone",
 ]
@@ -109,8 +109,14 @@ class ResolvedPlace:
         line = None
         if self.address is not None:
             a = self.address
-            line = ", ".join(part for part in (a.street, a.locality) if part) or address_line(a)
+            line = ", ".join(part for part in (a.street, a.locality) if part) or postal_line(a)
         return PlaceText(name=self.name, address=line, online_url=self.online_url)
+
+
+def postal_line(address: Address) -> str:
+    """The address on one line, most specific part first."""
+    locality = " ".join(part for part in (address.postal_code, address.locality) if part)
+    return ", ".join(part for part in (address.street, locality, address.region, address.country) if part)
 
 
 def iso_utc(moment: datetime) -> str:
@@ -145,7 +151,7 @@ def _postal_address(address: Address) -> dict[str, Any]:
 def _locations(place: ResolvedPlace) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     if place.address is not None:
-        physical: dict[str, Any] = {"type": "Place", "name": place.name or address_line(place.address),
+        physical: dict[str, Any] = {"type": "Place", "name": place.name or postal_line(place.address),
                                     "address": _postal_address(place.address)}
         if place.lat is not None and place.lon is not None:
             physical |= {"latitude": place.lat, "longitude": place.lon}

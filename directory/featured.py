@@ -1,35 +1,40 @@
 """A space's ``featured`` collection: its upcoming events, soonest first.
 
 Mastodon shows an account's featured items as pinned posts, so a space's next
-events stay at the top of its profile there. The items are embedded, so a reader
-needs no further fetch; FEP-8a8e's ``upcomingEvents`` has the same order."""
+events stay at the top of its profile there. Items are the events' ids: the
+collection's context is plain ActivityStreams, and readers (Mastodon's
+featured-collection fetch) resolve each id, which serves the full Event with
+its own context. FEP-8a8e's ``upcomingEvents`` has the same order."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from federation.vocab import AS2_CONTEXT
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federation.models import LocalActor
 
 from .events import EventService, upcoming_records
-from .event_document import OBJECT_CONTEXT
+from .models import SpaceRecord
 
-__all__ = ["FEATURED_LIMIT", "featured_collection"]
+__all__ = ["FEATURED_LIMIT", "featured_events"]
 
 # Mastodon keeps at most 5 pins per account; a few more costs little and serves other readers.
 FEATURED_LIMIT = 10
 
 
-async def featured_collection(events: EventService, username: str) -> dict[str, Any]:
-    """The collection document; NotFound/Gone when there is no such space."""
-    ctx = events.ctx
-    async with ctx.db.sessions() as session:
-        space = await events.spaces.get_record(session, username)
-        records = await upcoming_records(session, space.id, ctx.clock.now(), limit=FEATURED_LIMIT)
-        items = [events.document(space, record, with_context=False) for record in records]
-    return {
-        "@context": list(OBJECT_CONTEXT) if items else AS2_CONTEXT,
-        "id": ctx.urls.featured(username),
-        "type": "OrderedCollection",
-        "totalItems": len(items),
-        "orderedItems": items,
-    }
+def featured_events(events: EventService) -> Callable[[AsyncSession, LocalActor], Awaitable[list[Any]]]:
+    """The ``featured_items`` source for ``federation.collections.collection_document``."""
+
+    async def items(session: AsyncSession, local: LocalActor) -> list[Any]:
+        space = (await session.execute(
+            select(SpaceRecord).where(SpaceRecord.local_actor_id == local.id, SpaceRecord.deleted_at.is_(None))
+        )).scalar_one_or_none()
+        if space is None:
+            return []
+        records = await upcoming_records(session, space.id, events.ctx.clock.now(), limit=FEATURED_LIMIT)
+        return [events.object_urls.event_id(space.username, record.id) for record in records]
+
+    return items

@@ -28,6 +28,7 @@ from .admin.sessions import SessionStore
 from .bootstrap import secret_key
 from .routes import actors, api_following, api_spaces, collections, discovery, home, inbox, openapi
 from .routes import media as media_routes
+from .routes import api_events, events
 from .services import Services, build_services
 
 __all__ = ["create_app"]
@@ -60,6 +61,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         *collections.routes,
         *api_following.routes,
         *api_spaces.routes,
+        *api_events.routes,
+        *events.routes,
         *media_routes.routes,
         *admin_routes.routes,
         *admin_space_routes.routes,

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from directory.events import EventService
+from directory.ingest_events import EventIngest
+from directory.posts import PostService
+from directory.received import ReceivedService
 from directory.spaces import SpaceService
 from federation.clock import Clock, SystemClock
 from federation.context import FederationContext
@@ -34,6 +38,10 @@ class Services:
     inbox: Inbox
     inbox_processor: InboxProcessor
     follows: FollowService
+    # Issue 4: events, news posts, and what arrives from the spaces' follows.
+    events: EventService
+    posts: PostService
+    received: ReceivedService
 
     @property
     def db(self) -> Database:
@@ -52,12 +60,18 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         fetch_policy=FetchPolicy(allow_private_addresses=settings.allow_private_addresses),
     )
     remote_actors = RemoteActors(ctx)
+    spaces = SpaceService(ctx)
+    inbox_processor = InboxProcessor(ctx, remote_actors)
+    EventIngest(ctx, remote_actors).register_on(inbox_processor)
     return Services(
-        settings=settings, ctx=ctx, spaces=SpaceService(ctx), documents=DocumentCache(),
+        settings=settings, ctx=ctx, spaces=spaces, documents=DocumentCache(),
         remote_actors=remote_actors,
         inbox=Inbox(ctx, remote_actors, InboxWriter(ctx.db)),
-        inbox_processor=InboxProcessor(ctx, remote_actors),
+        inbox_processor=inbox_processor,
         follows=FollowService(ctx, remote_actors),
+        events=EventService(ctx, spaces),
+        posts=PostService(ctx, spaces, remote_actors),
+        received=ReceivedService(ctx, spaces),
     )
 
 

@@ -14,6 +14,7 @@ from directory.space_text import address_line, amenity_labels, opening_hours_lin
 
 from ..negotiation import json_bytes_response, wants_activity_json
 from ..services import services_of
+from .events import space_events_context
 
 __all__ = ["routes"]
 
@@ -74,6 +75,8 @@ async def profile_page(request: Request) -> Response:
         "amenities": amenity_labels(space),
         "json_ld": json_ld,
     }
+    # Issue 4: upcoming and past events, news, calendar and feed links.
+    context.update(await space_events_context(services, username, space))
     return pages.render(request, "space.html", context)
 
 

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from directory.featured import featured_events
 from federation.collections import collection_document
 
 from ..errors import ApiError
@@ -28,6 +29,7 @@ def _collection(name: str) -> Callable[[Request], Awaitable[Response]]:
         result = await collection_document(
             services.ctx, request.path_params["username"], name, page=page,
             max_id=int(raw_max_id) if raw_max_id is not None else None,
+            featured_items=featured_events(services.events),
         )
         return activity_response(result.document, status_code=result.status)
 
