@@ -27,6 +27,7 @@ from .admin.guard import AdminState
 from .admin.sessions import SessionStore
 from .bootstrap import secret_key
 from .routes import actors, api_following, api_spaces, collections, discovery, home, inbox, openapi
+from .routes import directory_api, directory_feeds, directory_pages
 from .routes import media as media_routes
 from .routes import api_events, events
 from .services import Services, build_services
@@ -66,6 +67,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         *media_routes.routes,
         *admin_routes.routes,
         *admin_space_routes.routes,
+        *directory_api.routes,
+        *directory_feeds.routes,
+        *directory_pages.routes,
         *openapi.routes,
         *home.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

@@ -36,6 +36,9 @@ class Settings:
     domain_is_default: bool = False
     max_body_bytes: int = 1_048_576
     max_image_bytes: int = 8 * 1_048_576
+    # Directory: the map's tile URL template, and how long a space on an unreachable instance stays listed.
+    map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    directory_hide_unreachable_days: int = 7
     # Set by tests and the demo; never read from the environment.
     extra: Mapping[str, object] = field(default_factory=dict)
 
@@ -100,8 +103,19 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         worker=worker,
         secret_key=values.get("ESPRESSO_SECRET_KEY") or None,
         instance_name=values.get("ESPRESSO_INSTANCE_NAME", "Espresso").strip() or "Espresso",
+        map_tiles=values.get("ESPRESSO_MAP_TILES", "").strip() or Settings.map_tiles,
+        directory_hide_unreachable_days=_days(values, "ESPRESSO_DIRECTORY_HIDE_UNREACHABLE_DAYS", 7),
         domain_is_default="ESPRESSO_DOMAIN" not in values,
     )
+
+
+def _days(values: Mapping[str, str], key: str, default: int) -> int:
+    raw = values.get(key, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 365:
+        raise ConfigError(f"{key} must be a number of days from 1 to 365, got {raw!r}")
+    return int(raw)
 
 
 def _flag(values: Mapping[str, str], key: str) -> bool:
