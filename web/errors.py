@@ -69,8 +69,30 @@ async def _handle_federation_error(request: Request, exc: Exception) -> Response
     return error_response(500, "internal", "an internal error occurred")
 
 
+def _wants_page(request: Request) -> bool:
+    """Browsers on HTML pages get a page, in their language; API clients keep JSON."""
+    return not request.url.path.startswith(("/api/", "/.well-known/", "/nodeinfo")) and \
+        "text/html" in request.headers.get("accept", "")
+
+
+def _error_page(request: Request, status: int) -> Response:
+    from .i18n import N_  # web.i18n imports nothing from here; kept local to stay a leaf
+
+    pages = request.app.state.pages
+    translate = pages.gettext(request)
+    title, message = {
+        404: (N_("Not found"), N_("There is no such page.")),
+        405: (N_("Not found"), N_("There is no such page.")),
+    }.get(status, (N_("Something went wrong"), N_("The server could not finish this request. Please try again in a moment.")))
+    response: Response = pages.render(request, "error.html", {"title": translate(title), "message": translate(message)},
+                                      status_code=status)
+    return response
+
+
 async def _handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code in (404, 405) and _wants_page(request):
+        return _error_page(request, exc.status_code)
     codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
              413: "too_large", 415: "unsupported_media_type"}
     return error_response(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
@@ -79,6 +101,8 @@ async def _handle_http_exception(request: Request, exc: Exception) -> Response:
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
     # Never a stack trace to the client; the log has it.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _wants_page(request):
+        return _error_page(request, 500)
     return error_response(500, "internal", "an internal error occurred")
 
 

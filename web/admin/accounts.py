@@ -28,6 +28,8 @@ __all__ = [
     "MAX_FAILURES",
     "MIN_PASSWORD_LENGTH",
     "WrongCredentials",
+    "check_new_credentials",
+    "credential_errors",
 ]
 
 MIN_PASSWORD_LENGTH = 10
@@ -57,13 +59,20 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_new_credentials(email: str, password: str) -> str:
-    email = normalize_email(email)
-    if not _EMAIL_RE.fullmatch(email):
-        raise AccountError("email", N_("Enter an e-mail address like name@example.org."))
+def credential_errors(email: str, password: str) -> list[AccountError]:
+    """Every problem of a new email and password, so a form can show them all at once."""
+    errors = []
+    if not _EMAIL_RE.fullmatch(normalize_email(email)):
+        errors.append(AccountError("email", N_("Enter an e-mail address like name@example.org.")))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password", N_("The password must be at least 10 characters long."))
-    return email
+        errors.append(AccountError("password", N_("The password must be at least 10 characters long.")))
+    return errors
+
+
+def check_new_credentials(email: str, password: str) -> str:
+    for error in credential_errors(email, password):
+        raise error
+    return normalize_email(email)
 
 
 class AdminAccounts:

@@ -135,6 +135,8 @@ def admin_page(handler: Handler) -> Handler:
                 return _error(request, 400, N_("This form could not be read"),
                               N_("Please go back and try again."))
             raise
+        finally:
+            await request.close()  # spooled upload files
 
     return wrapped
 

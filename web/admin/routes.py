@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -13,7 +11,7 @@ from directory.spaces import parse_space
 
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES, N_
 from ..services import services_of
-from .accounts import AccountError, LockedOut, WrongCredentials, check_new_credentials
+from .accounts import AccountError, LockedOut, WrongCredentials, credential_errors
 from .guard import PageContext, Redirect, admin_page, admin_state, begin
 from .messages import localize
 from .sessions import SESSION_COOKIE, set_session_cookie
@@ -54,10 +52,8 @@ async def setup(request: Request) -> Response:
               ("email", "space_name", "username", "country", "city")}
     password = str(page.form.get("password", ""))
     errors: dict[str, list[str]] = {}
-    try:
-        check_new_credentials(values["email"], password)
-    except AccountError as exc:
-        errors.setdefault(exc.field, []).append(page.text(exc.message))
+    for problem in credential_errors(values["email"], password):
+        errors.setdefault(problem.field, []).append(page.text(problem.message))
     space_data = {"username": values["username"].lower(), "name": values["space_name"],
                   "address": {"country": values["country"].upper(), "locality": values["city"] or None}}
     try:
@@ -129,8 +125,8 @@ async def home(request: Request) -> Response:
 
 async def choose_language(request: Request) -> Response:
     lang = request.path_params["lang"]
-    response = RedirectResponse(quote(safe_next(request.query_params.get("next"), "/"), safe="/?=&%-_.~"),
-                                status_code=303)
+    # RedirectResponse percent-encodes the target, so no header injection through `next`.
+    response = RedirectResponse(safe_next(request.query_params.get("next"), "/"), status_code=303)
     if lang in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, path="/", samesite="lax",
                             secure=services_of(request).settings.scheme == "https")

@@ -12,6 +12,7 @@ from directory.errors import Gone, NotFound
 from directory.richtext import plain_text, render_markdown
 from directory.space_text import address_line, amenity_labels, opening_hours_lines, price_lines, schema_org_place
 
+from ..i18n import N_
 from ..negotiation import json_bytes_response, wants_activity_json
 from ..services import services_of
 from .events import space_events_context
@@ -48,6 +49,7 @@ async def profile_page(request: Request) -> Response:
     services = services_of(request)
     username = request.path_params["username"]
     pages = request.app.state.pages
+    translate, lang = pages.gettext(request), pages.language(request)
     try:
         view = await services.spaces.get(username)
     except Gone:
@@ -55,9 +57,10 @@ async def profile_page(request: Request) -> Response:
     except NotFound:
         if await local_actor_document(services.ctx, username) is not None:
             # A service actor (instance, directory): no profile page, but not an error for peers.
-            return pages.render(request, "error.html", {"title": username, "message": "A service actor."})
-        return pages.render(request, "error.html", {"title": "Not found", "message": f"No space named {username}."},
-                            status_code=404)
+            return pages.render(request, "error.html", {"title": username, "message": translate(N_("A service actor."))})
+        return pages.render(request, "error.html", {
+            "title": translate(N_("Not found")), "message": translate(N_("No space named %(name)s.")) % {"name": username},
+        }, status_code=404)
     space = view.space
     summary_html = render_markdown(space.summary) if space.summary else ""
     description = plain_text(summary_html)[:300] if summary_html else address_line(space)
@@ -70,9 +73,9 @@ async def profile_page(request: Request) -> Response:
         "summary_html": summary_html,
         "description": description,
         "address_line": address_line(space),
-        "hours": opening_hours_lines(space),
-        "prices": price_lines(space),
-        "amenities": amenity_labels(space),
+        "hours": opening_hours_lines(space, lang),
+        "prices": price_lines(space, lang),
+        "amenities": amenity_labels(space, lang),
         "json_ld": json_ld,
     }
     # Issue 4: upcoming and past events, news, calendar and feed links.

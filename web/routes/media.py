@@ -35,11 +35,11 @@ async def put_image(request: Request) -> Response:
 async def _upload_bytes(request: Request) -> bytes:
     """The raw body, or the `file` part of a multipart form."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form(max_files=1, max_fields=5)
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise ApiError(400, "bad_request", "file: a multipart part named 'file' is required")
-        return await upload.read()
+        async with request.form(max_files=1, max_fields=5) as form:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise ApiError(400, "bad_request", "file: a multipart part named 'file' is required")
+            return await upload.read()
     return await request.body()
 
 
