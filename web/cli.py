@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from .cli_events import add_event_commands, run_event_command
 from .config import ConfigError, Settings, load_settings
 
 __all__ = ["main"]
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     create_space.add_argument("--file", type=Path, help="a JSON file with the Space fields")
     create_space.add_argument("--country", help="ISO 3166-1 alpha-2 code (when no --file gives the address)")
     space_commands.add_parser("list", help="list local spaces")
+    add_event_commands(commands)
     return parser
 
 
@@ -181,4 +183,5 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "db": _db,
     "token": _token,
     "space": _space,
+    "event": lambda args, settings: run_event_command(args, settings, UsageError),
 }
