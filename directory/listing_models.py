@@ -30,7 +30,8 @@ class DirectoryListing(Base):
     __table_args__ = (
         Index("ix_directory_listings_name_order", "name_key", "id"),
         Index("ix_directory_listings_geo", "lat", "lon"),
-        Index("ix_directory_listings_place", "country", "locality_key"),
+        Index("ix_directory_listings_city", "locality_key"),
+        Index("ix_directory_listings_region", "region_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
