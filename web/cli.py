@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     create_token = token_commands.add_parser("create", help="print a new admin API token (shown once)")
     create_token.add_argument("--name", default="cli")
 
+    admin = commands.add_parser("admin", help="web admin accounts")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
+    create_admin = admin_commands.add_parser("create", help="create an administrator of every space")
+    create_admin.add_argument("email")
+    create_admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
     space = commands.add_parser("space", help="manage local spaces")
     space_commands = space.add_subparsers(dest="space_command", required=True, metavar="ACTION")
     create_space = space_commands.add_parser("create", help="create a space")
@@ -177,7 +183,39 @@ def _space_input(args: argparse.Namespace) -> dict[str, Any]:
     return data
 
 
+def _admin(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from federation.clock import SystemClock
+    from federation.db import Database
+
+    from .admin.accounts import AccountError, AdminAccounts
+    from .bootstrap import prepare_database
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password (at least 10 characters): ")
+        if getpass.getpass("Password again: ") != password:
+            raise UsageError("password: the two passwords differ")
+
+    async def create() -> int:
+        await prepare_database(settings)
+        db = Database(settings.database_url)
+        try:
+            admin = await AdminAccounts(db, SystemClock()).create(args.email, password, all_spaces=True)
+        except AccountError as exc:
+            raise UsageError(f"{exc.field}: {exc.message}") from None
+        finally:
+            await db.dispose()
+        print(f"created administrator {admin.email}; sign in at {settings.base_url}/admin/login")
+        return 0
+
+    return _run(create())
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "admin": _admin,
     "serve": _serve,
     "worker": _worker,
     "db": _db,
