@@ -52,6 +52,11 @@ class ActorGone(KeyResolutionError):
 
 
 def host_of(url: str) -> str:
+    """The authority (host[:port]) of an http(s) URL, lower case; on the inbox's hot path."""
+    if url.startswith(("https://", "http://")):
+        # Cheaper than urlsplit, which dominates the inbox's non-crypto time.
+        authority = url.split("/", 3)[2]
+        return authority.rsplit("@", 1)[-1].lower()
     return urlsplit(url).netloc.lower()
 
 
