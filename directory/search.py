@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .listing_models import DirectoryAmenity, DirectoryHours, DirectoryListing, DirectoryPrice
 from .search_index import search_terms, space_text_clause
-from .search_params import CursorCodec, SpaceQuery
+from .search_params import CursorCodec, InvalidParameter, SpaceQuery
 
 __all__ = ["EARTH_RADIUS_KM", "ListingPolicy", "SpaceHit", "SpacePage", "find_listing", "search_spaces",
            "visible_listing"]
@@ -229,8 +229,6 @@ async def search_spaces(
 
 
 def _cursor_values(cursor: tuple[object, ...], first_type: type) -> tuple[Any, int]:
-    from .search_params import InvalidParameter
-
     if len(cursor) != 2 or not isinstance(cursor[0], first_type) or not isinstance(cursor[1], int):
         raise InvalidParameter("cursor", "is not a cursor for this search")
     return cursor[0], cursor[1]
