@@ -64,7 +64,6 @@ async def _prepare_database(url: str, actors: list[tuple[str, str, str]]) -> Non
 
     db = Database(url)
     async with db.engine.begin() as conn:
-        await conn.run_sync(all_metadata().drop_all)
         await conn.run_sync(all_metadata().create_all)
     now = datetime.now(timezone.utc)
     async with db.transaction() as session:
@@ -153,6 +152,43 @@ async def _fire(port: int, requests: list[bytes], concurrency: int) -> tuple[flo
     return time.perf_counter() - started, latencies, statuses
 
 
+def _admin_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def _create_pg_database(server_url: str) -> str:
+    import uuid
+
+    import asyncpg
+
+    name = f"espresso_bench_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(_admin_dsn(server_url))
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return f"{server_url.rpartition('/')[0]}/{name}"
+
+
+def _drop_pg_database(server_url: str, url: str) -> None:
+    import asyncpg
+
+    name = url.rpartition("/")[2]
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(_admin_dsn(server_url))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--requests", type=int, default=5000)
@@ -169,7 +205,9 @@ def main() -> int:
     from web.config import Settings
 
     with tempfile.TemporaryDirectory(prefix="espresso-bench-") as folder:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        server_url = args.database_url
+        # A throw-away database on the server, never the one named: the bench must not touch real data.
+        url = _create_pg_database(server_url) if server_url else f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
@@ -196,6 +234,8 @@ def main() -> int:
         finally:
             process.terminate()
             process.join(10)
+            if server_url:
+                _drop_pg_database(server_url, url)
     accepted = statuses.get(202, 0)
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
