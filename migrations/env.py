@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from web.schema import all_metadata
+from web.schema import all_metadata, include_in_autogenerate
 
 config = context.config
 target_metadata = all_metadata()
@@ -21,6 +21,7 @@ def _configure(connection: Connection) -> None:
         # SQLite cannot ALTER most things in place: batch mode copies the table.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_in_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()

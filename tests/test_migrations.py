@@ -14,13 +14,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from web.migrate import current_revision, downgrade, upgrade
-from web.schema import all_metadata
+from web.schema import all_metadata, include_in_autogenerate
 
 from .databases import postgres_database, require_postgres
 
 
 def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_in_autogenerate})
     return list(compare_metadata(context, all_metadata()))
 
 

@@ -8,15 +8,15 @@ import importlib
 
 from sqlalchemy import MetaData
 
-__all__ = ["MODEL_MODULES", "all_metadata"]
+__all__ = ["MODEL_MODULES", "all_metadata", "include_in_autogenerate"]
 
 MODEL_MODULES = (
     "federation.models",
     "directory.models",
     "web.tokens",
+    "directory.event_models",
     "directory.listing_models",
     "directory.search_index",
-    "directory.event_models",
     "web.admin_models",
 )
 
@@ -27,3 +27,14 @@ def all_metadata() -> MetaData:
     from federation.db import Base
 
     return Base.metadata
+
+
+def include_in_autogenerate(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave out of autogenerate what the models do not describe: the full-text
+    search structures (SQLite FTS5 tables and their shadow tables, PostgreSQL
+    expression indexes), made by migration 0002 from `directory.search_index`."""
+    if name is None:
+        return True
+    if type_ == "table" and "_fts" in name:
+        return False
+    return not (type_ == "index" and name.endswith("_fulltext"))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:26:22.586573
+Create Date: 2026-11-25 19:39:26.820194
 """
 from __future__ import annotations
 
@@ -46,6 +46,15 @@ def upgrade() -> None:
     sa.Column('last_used_at', federation.db.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    op.create_table('blocks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.String(length=2048), nullable=True),
+    sa.Column('domain', sa.String(length=255), nullable=True),
+    sa.Column('created_at', federation.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_blocks')),
+    sa.UniqueConstraint('actor_id', name=op.f('uq_blocks_actor_id')),
+    sa.UniqueConstraint('domain', name=op.f('uq_blocks_domain'))
     )
     op.create_table('directory_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -123,11 +132,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('actor_id', name=op.f('uq_directory_listings_actor_id'))
     )
     with op.batch_alter_table('directory_listings', schema=None) as batch_op:
+        batch_op.create_index('ix_directory_listings_city', ['locality_key'], unique=False)
         batch_op.create_index('ix_directory_listings_geo', ['lat', 'lon'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_listings_handle'), ['handle'], unique=False)
         batch_op.create_index('ix_directory_listings_name_order', ['name_key', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_listings_origin'), ['origin'], unique=False)
-        batch_op.create_index('ix_directory_listings_place', ['country', 'locality_key'], unique=False)
+        batch_op.create_index('ix_directory_listings_region', ['region_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_listings_timezone'), ['timezone'], unique=False)
 
     op.create_table('host_states',
@@ -510,11 +520,12 @@ def downgrade() -> None:
     op.drop_table('host_states')
     with op.batch_alter_table('directory_listings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_directory_listings_timezone'))
-        batch_op.drop_index('ix_directory_listings_place')
+        batch_op.drop_index('ix_directory_listings_region')
         batch_op.drop_index(batch_op.f('ix_directory_listings_origin'))
         batch_op.drop_index('ix_directory_listings_name_order')
         batch_op.drop_index(batch_op.f('ix_directory_listings_handle'))
         batch_op.drop_index('ix_directory_listings_geo')
+        batch_op.drop_index('ix_directory_listings_city')
 
     op.drop_table('directory_listings')
     with op.batch_alter_table('directory_events', schema=None) as batch_op:
@@ -524,6 +535,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_directory_events_order')
 
     op.drop_table('directory_events')
+    op.drop_table('blocks')
     op.drop_table('api_tokens')
     op.drop_table('administrators')
     with op.batch_alter_table('admin_login_attempts', schema=None) as batch_op:
