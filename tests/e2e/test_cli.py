@@ -36,7 +36,7 @@ def test_cli__space_create_and_list_in_a_fresh_folder(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "espresso.db").is_file()
     listed = _run(tmp_path, "space", "list")
     assert listed.stdout.split("\t")[:2] == ["@racale@127.0.0.1:8000", "Coworking Racale"]
-    assert "0001" in _run(tmp_path, "db", "current").stdout
+    assert "(head)" in _run(tmp_path, "db", "current").stdout
 
 
 def test_cli__space_from_a_file(tmp_path: Path) -> None:
