@@ -59,7 +59,7 @@ class Attempt:
 class _Answer:
     status: int
     retry_after: str | None
-    body: str  # the first KEPT_BODY_BYTES, only for answers that are not 2xx
+    body: str  # the first KEPT_BODY_BYTES
 
 
 class Deliverer:
@@ -70,7 +70,11 @@ class Deliverer:
         *,
         clock: Callable[[], datetime],
         max_redirects: int = 5,
+        max_requests: int = 16,
     ) -> None:
+        # No more requests at once than the pool has connections: httpcore's pool rescans every
+        # connection for every queued request (quadratic), so a long queue costs more than it brings.
+        self._requests = asyncio.Semaphore(max_requests)
         self._client = client
         self._executor = executor
         self._clock = clock
@@ -115,14 +119,15 @@ class Deliverer:
     async def _post(self, url: str, activity: SignedActivity, scheme: SignatureScheme) -> _Answer:
         for _hop in range(self._max_redirects + 1):
             headers = await self._signed_headers(url, activity, scheme)
-            async with self._client.stream(
+            async with self._requests, self._client.stream(
                 "POST", url, content=activity.body, headers=headers, follow_redirects=False
             ) as response:
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECTS and location:
                     url = urljoin(url, location)
                     continue
-                body = "" if response.is_success else await _head_of(response)
+                # Read (a bounded part of) every body: a fully read response frees its keep-alive connection.
+                body = await _head_of(response)
                 return _Answer(response.status_code, response.headers.get("retry-after"), body)
         return _Answer(310, None, f"more than {self._max_redirects} redirects")
 

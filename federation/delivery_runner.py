@@ -187,7 +187,7 @@ class DeliveryRunner:
             await self._hosts.flush(session)
             if gone:
                 await drop_gone_recipients(session, gone, self._ctx.clock.now())
-        if written < len(changes):
+        if 0 <= written < len(changes):
             logger.warning("%d deliveries had been taken over by another worker", len(changes) - written)
         for outcome, change in zip(outcomes, changes):
             _log(outcome, change)

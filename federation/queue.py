@@ -87,7 +87,8 @@ async def finish(
 ) -> int:
     """Apply per-row changes in one executemany, releasing the lease; rows another worker holds are left alone.
 
-    Every mapping must carry ``id`` and the same set of column names."""
+    Every mapping must carry ``id`` and the same set of column names. Returns how many rows were
+    updated, or -1 when the driver cannot tell for a batch."""
     if not changes:
         return 0
     columns = [name for name in changes[0] if name != "id"]
@@ -100,6 +101,8 @@ async def finish(
     params = [{"_id": change["id"], "_owner": owner, **{f"_v_{n}": change[n] for n in columns}} for change in changes]
     connection = await session.connection()
     result = await connection.execute(statement, params)
+    if len(params) > 1 and not connection.dialect.supports_sane_multi_rowcount:
+        return -1  # asyncpg's executemany does not say how many rows matched
     return int(result.rowcount or 0)
 
 

@@ -56,6 +56,7 @@ class Worker:
         task_handlers: Mapping[str, TaskHandler] = _NO_TASK_HANDLERS,
         worker_id: str | None = None,
         concurrency: int = 200,
+        connections: int = 16,
         per_host: int = 4,
         batch_size: int = 200,
         lease: timedelta = timedelta(minutes=5),
@@ -74,13 +75,19 @@ class Worker:
         self._poll_interval = poll_interval
         # One client for the worker's life: pooled keep-alive connections, every hop through the SSRF guard.
         if transport is None:
-            limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+            limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
             transport = GuardedTransport(ctx.fetch_policy, limits=limits)
         self._client = make_client(ctx.fetch_policy, transport=transport)
         self._executor = ThreadPoolExecutor(max_workers=sign_threads, thread_name_prefix="espresso-sign")
         self._deliveries = DeliveryRunner(
             ctx,
-            Deliverer(self._client, self._executor, clock=ctx.clock.now, max_redirects=ctx.fetch_policy.max_redirects),
+            Deliverer(
+                self._client,
+                self._executor,
+                clock=ctx.clock.now,
+                max_redirects=ctx.fetch_policy.max_redirects,
+                max_requests=connections,
+            ),
             owner=self.worker_id,
             policy=self._policy,
             concurrency=concurrency,
