@@ -18,11 +18,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .context import FederationContext
-from .models import Delivery, Follower, LocalActor, OutgoingActivity, RemoteActor
+from .models import Block, Delivery, Follower, LocalActor, OutgoingActivity, RemoteActor
 from .queue import nudge_after_commit
 
 __all__ = [
@@ -123,7 +123,18 @@ async def follower_inboxes(session: AsyncSession, local_actor_id: int) -> set[st
         )
         .distinct()
     )
+    query = query.where(*_not_blocked())
     return {url for url in (await session.scalars(query)) if url}
+
+
+def _not_blocked() -> list[Any]:
+    """Followers blocked since (federation.blocks) get nothing, even if a row survived the block."""
+    blocked_domain = select(Block.id).where(
+        Block.domain.is_not(None),
+        or_(RemoteActor.domain == Block.domain, RemoteActor.domain.like(literal("%.") + Block.domain)),
+    )
+    blocked_actor = select(Block.id).where(Block.actor_id == RemoteActor.ap_id)
+    return [~blocked_domain.exists(), ~blocked_actor.exists()]
 
 
 async def delivery_counts(session: AsyncSession, *, object_id: str) -> DeliveryCounts:

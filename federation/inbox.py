@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import select
@@ -28,6 +28,9 @@ from .models import InboxActivity, RemoteActor
 from .remote_actors import ActorGone, RemoteActors, dialect_insert, host_of
 from .sanitize import sanitize_remote_html
 from .signatures import verify_request
+
+if TYPE_CHECKING:
+    from .blocks import BlockList
 
 __all__ = ["Inbox", "InboxWriter", "ParsedActivity", "parse_activity"]
 
@@ -197,15 +200,20 @@ def _unique(batch: list[tuple[dict[str, Any], asyncio.Future[None]]]) -> list[tu
 class Inbox:
     """What an inbox POST goes through before its 202."""
 
-    def __init__(self, ctx: FederationContext, actors: RemoteActors, writer: InboxWriter) -> None:
+    def __init__(self, ctx: FederationContext, actors: RemoteActors, writer: InboxWriter,
+                 blocks: BlockList | None = None) -> None:
         self.ctx = ctx
         self.actors = actors
         self.writer = writer
+        self.blocks = blocks
 
     async def receive(
         self, *, method: str, url: str, headers: Mapping[str, str], body: bytes, recipient: str | None
     ) -> None:
         """Verify and store; raises `SignatureError` (401) or `InvalidActivity` (400)."""
+        if self.blocks is not None and await self.blocks.blocks_body(body):
+            # Blocked (federation.blocks): 202 and nothing stored, before any key fetch from their server.
+            return
         try:
             signer = await verify_request(
                 method=method, url=url, headers=headers, body=body, resolve_key=self.actors.resolve_key,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .db import Base, UTCDateTime
 
 __all__ = [
+    "Block",
     "Delivery",
     "Follower",
     "Following",
@@ -215,4 +216,16 @@ class Task(Base):
     # Which worker holds the lease: a worker whose lease expired must not finish a row another one took.
     locked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Block(Base):
+    """An instance-wide block (`federation.blocks`): one remote actor (`actor_id`) or a whole
+    domain (`domain`, host[:port], covering its subdomains); exactly one of the two is set."""
+
+    __tablename__ = "blocks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[str | None] = mapped_column(URL, nullable=True, unique=True)
+    domain: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

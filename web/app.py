@@ -22,6 +22,10 @@ from .limits import BodySizeLimit
 from .pages import Pages
 from .admin import routes as admin_routes
 from .admin import space_routes as admin_space_routes
+from .admin import block_routes as admin_block_routes
+from .admin import event_routes as admin_event_routes
+from .admin import follow_routes as admin_follow_routes
+from .admin import post_routes as admin_post_routes
 from .admin.accounts import AdminAccounts
 from .admin.guard import AdminState
 from .admin.sessions import SessionStore
@@ -29,7 +33,7 @@ from .bootstrap import secret_key
 from .routes import actors, api_following, api_spaces, collections, discovery, home, inbox, openapi
 from .routes import directory_api, directory_feeds, directory_pages
 from .routes import media as media_routes
-from .routes import api_events, events
+from .routes import api_blocks, api_events, events
 from .services import Services, build_services
 
 __all__ = ["create_app"]
@@ -63,9 +67,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         *api_following.routes,
         *api_spaces.routes,
         *api_events.routes,
+        *api_blocks.routes,
         *events.routes,
         *media_routes.routes,
         *admin_routes.routes,
+        *admin_event_routes.routes,
+        *admin_post_routes.routes,
+        *admin_follow_routes.routes,
+        *admin_block_routes.routes,
         *admin_space_routes.routes,
         *directory_api.routes,
         *directory_feeds.routes,

@@ -11,6 +11,7 @@ from directory.ingest_events import EventIngest
 from directory.posts import PostService
 from directory.received import ReceivedService
 from directory.spaces import SpaceService
+from federation.blocks import BlockList
 from federation.clock import Clock, SystemClock
 from federation.context import FederationContext
 from federation.db import Database
@@ -42,6 +43,8 @@ class Services:
     events: EventService
     posts: PostService
     received: ReceivedService
+    # Issue 6: instance-wide blocks of remote actors and domains.
+    blocks: BlockList
 
     @property
     def db(self) -> Database:
@@ -63,15 +66,17 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     spaces = SpaceService(ctx)
     inbox_processor = InboxProcessor(ctx, remote_actors)
     EventIngest(ctx, remote_actors).register_on(inbox_processor)
+    blocks = BlockList(ctx, remote_actors)
     return Services(
         settings=settings, ctx=ctx, spaces=spaces, documents=DocumentCache(),
         remote_actors=remote_actors,
-        inbox=Inbox(ctx, remote_actors, InboxWriter(ctx.db)),
+        inbox=Inbox(ctx, remote_actors, InboxWriter(ctx.db), blocks),
         inbox_processor=inbox_processor,
         follows=FollowService(ctx, remote_actors),
         events=EventService(ctx, spaces),
         posts=PostService(ctx, spaces, remote_actors),
         received=ReceivedService(ctx, spaces),
+        blocks=blocks,
     )
 
 
