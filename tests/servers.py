@@ -151,6 +151,9 @@ async def run_instance(tmp_path: Path, name: str = "a", **overrides: Any) -> Asy
             allow_private_addresses=True,
             secret_key="test-secret",
             instance_name=f"Instance {name}",
+            # Tests drain queues deterministically with `drain()`; an in-process worker
+            # leasing rows at the same time would hide work from it. Pass worker="inprocess" to test that worker.
+            worker="external",
         ).with_changes(**overrides)
         db = Database(database_url)
         async with db.engine.begin() as conn:
