@@ -30,7 +30,9 @@ def _extracted_msgids() -> set[str]:
 
 def test_catalogue__every_text_of_templates_and_code_has_an_italian_translation() -> None:
     with (ROOT / "web/locale/it/LC_MESSAGES/messages.po").open("rb") as handle:
-        translated = {m.id for m in read_po(handle) if m.id and m.string and not m.fuzzy}
+        # A plural entry's id is (singular, plural) and every form must be translated.
+        translated = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle)
+                      if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string) and not m.fuzzy}
     missing = sorted(_extracted_msgids() - translated)
     assert not missing, f"add Italian translations (see web/locale/README) for: {missing}"
 
