@@ -18,7 +18,7 @@ def test_cli__event_create_and_list(tmp_path: Path) -> None:
     assert "http://127.0.0.1:8000/users/racale/events/1" in created.stdout
     listed = _run(tmp_path, "event", "list", "racale")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.split("\t")[:4] == ["1", "2027-09-22T07:30:00+00:00", "scheduled", "Open day"]
+    assert listed.stdout.split("\t")[:4] == ["1", "2027-09-22T09:30:00+02:00", "scheduled", "Open day"]
 
 
 def test_cli__event_bad_input_exits_2_naming_the_field(tmp_path: Path) -> None:
