@@ -46,6 +46,10 @@ _SHAPES: list[tuple[re.Pattern[str], str]] = [
          N_("Use 1 to 30 characters: lower-case letters a-z, digits or _.")),
         (r"'(?P<value>.*)' is reserved, please choose another username",
          N_("“%(value)s” is reserved, please choose another username.")),
+        (r"must be after starts_at", N_("The end must be after the start.")),
+        (r'is required when location is "online"', N_("Enter the web address of the online event.")),
+        (r"'(?P<value>.*)' is not a time zone name like Europe/Rome", N_("Choose a time zone from the list.")),
+        (r"cannot be removed, only changed", N_("This field is required.")),
         (r"Input should be greater than or equal to (?P<n>-?[0-9.]+)", N_("Enter a number of at least %(n)s.")),
         (r"Input should be less than or equal to (?P<n>-?[0-9.]+)", N_("Enter a number of at most %(n)s.")),
     ]
