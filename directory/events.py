@@ -21,8 +21,10 @@ from federation.vocab import PUBLIC
 from .errors import Gone, NotFound, ValidationFailed
 from .event_document import EventIds, event_document, tombstone
 from .event_models import EventRecord
+from .event_news import change_notice
 from .event_schema import Event, EventPatch, apply_event_patch
 from .models import SpaceRecord
+from .note_publishing import publish_note
 from .object_urls import ObjectUrls
 from .publishing import publish_activity
 from .space_actor import MediaRef
@@ -239,8 +241,9 @@ class EventService:
     async def update(self, username: str, event_id: int, patch: EventPatch) -> EventView:
         async with self.ctx.db.transaction() as session:
             space, record = await self._get_record(session, username, event_id)
+            before = Event.model_validate(record.data)
             try:
-                event = apply_event_patch(Event.model_validate(record.data), patch)
+                event = apply_event_patch(before, patch)
             except pydantic.ValidationError as exc:
                 raise ValidationFailed(validation_errors(exc)) from None
             _store(record, event)
@@ -249,6 +252,11 @@ class EventService:
             await session.flush()
             await publish_activity(session, self.ctx, actor=space.actor, kind="Update",
                                    obj=self.document(space, record))
+            # Mastodon ignores Update(Event): tell its readers with a news post too.
+            notice = change_notice(before, event, space=Space.model_validate(space.profile),
+                                   page_url=self.object_urls.event_page(username, record.id))
+            if notice is not None:
+                await publish_note(session, self.ctx, space, notice)
             return self.view(username, record)
 
     async def delete(self, username: str, event_id: int) -> None:

@@ -87,7 +87,7 @@ def linked_html(markdown: str, mentions: list[Mention], profile_url: str) -> tup
 
 def note_document(
     *, ids: NoteIds, content_html: str, hashtags: list[str], mentions: list[dict[str, Any]], language: str,
-    published: datetime, with_context: bool = True,
+    published: datetime, updated: datetime | None = None, with_context: bool = True,
 ) -> dict[str, Any]:
     tags: list[dict[str, Any]] = [
         {"type": "Hashtag", "name": f"#{tag}", "href": f"{ids.profile_url}?tag={quote(tag.lower())}"}
@@ -107,6 +107,9 @@ def note_document(
         "tag": tags,
         "sensitive": False,
     }
+    if updated is not None and updated > published:
+        # Mastodon shows an edited status only when ``updated`` moves forward.
+        document["updated"] = iso_utc(updated)
     if with_context:
         document = {"@context": list(OBJECT_CONTEXT), **document}
     return document

@@ -1,8 +1,10 @@
-"""A space's news posts (``Note``s): publish, read, list.
+"""A space's news posts (``Note``s): publish, edit, delete, read, list.
 
 Mentions are resolved before the transaction (WebFinger and an actor fetch are
 network I/O); a mention that cannot be resolved stays plain text, as on Mastodon.
-A resolved one is linked, tagged, addressed and delivered to."""
+A resolved one is linked, tagged, addressed and delivered to; a space of this
+instance is resolved locally and gets its copy without a delivery
+(``directory.note_publishing``)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.actors import get_local_actor
 from federation.context import FederationContext
 from federation.delivery import DeliveryCounts, delivery_counts
 from federation.errors import FederationError
@@ -24,13 +27,12 @@ from federation.models import RemoteActor
 from .errors import Gone, NotFound, ValidationFailed
 from .event_document import tombstone
 from .event_models import NoteRecord
-from .event_text import language_of
 from .events import ObjectDocument
 from .models import SpaceRecord
-from .note_document import MENTION_RE, Mention, NoteIds, linked_html, note_document
+from .note_document import MENTION_RE, Mention
+from .note_publishing import delete_note, note_as_document, publish_note, update_note
 from .object_urls import ObjectUrls
-from .publishing import publish_activity
-from .space_schema import MODEL_CONFIG, Space, validation_errors
+from .space_schema import MODEL_CONFIG, validation_errors
 from .spaces import SpaceService
 
 __all__ = ["ActorResolver", "PostInput", "PostService", "PostView", "parse_post"]
@@ -101,21 +103,20 @@ class PostService:
         )
 
     def document(self, space: SpaceRecord, record: NoteRecord, *, with_context: bool = True) -> dict[str, Any]:
-        username = space.username
-        urls = self.ctx.urls
-        ids = NoteIds(id=self.object_urls.note_id(username, record.id),
-                      url=self.object_urls.note_page(username, record.id), actor_id=urls.actor(username),
-                      followers=urls.followers(username), profile_url=urls.profile(username))
-        language = language_of(Space.model_validate(space.profile).languages)
-        return note_document(ids=ids, content_html=record.content_html, hashtags=list(record.hashtags),
-                             mentions=list(record.mentions), language=language, published=record.created_at,
-                             with_context=with_context)
+        return note_as_document(self.ctx, space, record, with_context=with_context)
 
     async def _mentions(self, markdown: str) -> list[Mention]:
         found: dict[str, Mention] = {}
         for match in MENTION_RE.finditer(markdown):
             name = f"@{match[1]}@{match[2]}".lower()
-            if name in found or len(found) >= MAX_MENTIONS or self.resolver is None:
+            if name in found or len(found) >= MAX_MENTIONS:
+                continue
+            if match[2].lower() == self.ctx.urls.domain.lower():
+                local = await self._local_mention(name, match[1])
+                if local is not None:
+                    found[name] = local
+                continue
+            if self.resolver is None:
                 continue
             try:
                 actor = await self.resolver.resolve(name)
@@ -127,24 +128,50 @@ class PostService:
                                   inbox=actor.shared_inbox or actor.inbox)
         return list(found.values())
 
+    async def _local_mention(self, name: str, username: str) -> Mention | None:
+        """A space of this instance: no WebFinger round trip to ourselves, no remote-actor row."""
+        async with self.ctx.db.sessions() as session:
+            actor = await get_local_actor(session, username)
+        if actor is None:
+            return None
+        urls = self.ctx.urls
+        return Mention(name=name, href=urls.actor(actor.username), url=urls.profile(actor.username),
+                       inbox=urls.inbox(actor.username))
+
     async def create(self, username: str, post: PostInput) -> PostView:
         async with self.ctx.db.sessions() as session:
             await self.spaces.get_record(session, username)  # 404/410 before any remote lookup
         mentions = await self._mentions(post.content)
-        content_html, hashtags = linked_html(post.content, mentions, self.ctx.urls.profile(username))
         async with self.ctx.db.transaction() as session:
             space = await self.spaces.get_record(session, username)
-            now = self.ctx.clock.now()
-            record = NoteRecord(
-                space_id=space.id, markdown=post.content, content_html=content_html, hashtags=hashtags,
-                mentions=[{"name": m.name, "href": m.href, "inbox": m.inbox} for m in mentions],
-                created_at=now, updated_at=now,
-            )
-            session.add(record)
-            await session.flush()
-            await publish_activity(session, self.ctx, actor=space.actor, kind="Create",
-                                   obj=self.document(space, record), extra_inboxes=[m.inbox for m in mentions])
+            record = await publish_note(session, self.ctx, space, post.content, mentions)
             return self.view(username, record, DeliveryCounts())
+
+    async def _live_record(self, session: AsyncSession, username: str, note_id: int) -> tuple[SpaceRecord, NoteRecord]:
+        await self.spaces.get_record(session, username)
+        found = await self._find(session, username, note_id)
+        if found is None:
+            raise NotFound(f"no post {note_id} in space {username!r}")
+        if found[1].deleted_at is not None:
+            raise Gone(f"post {note_id} was deleted")
+        return found
+
+    async def update(self, username: str, note_id: int, post: PostInput) -> PostView:
+        """New text; federates ``Update(Note)`` (Mastodon shows the post as edited)."""
+        async with self.ctx.db.sessions() as session:
+            await self._live_record(session, username, note_id)  # 404/410 before any remote lookup
+        mentions = await self._mentions(post.content)
+        async with self.ctx.db.transaction() as session:
+            space, record = await self._live_record(session, username, note_id)
+            await update_note(session, self.ctx, space, record, post.content, mentions)
+            counts = await delivery_counts(session, object_id=self.object_urls.note_id(username, note_id))
+            return self.view(username, record, counts)
+
+    async def delete(self, username: str, note_id: int) -> None:
+        """Federates ``Delete``; the post's id then answers 410 with a ``Tombstone``."""
+        async with self.ctx.db.transaction() as session:
+            space, record = await self._live_record(session, username, note_id)
+            await delete_note(session, self.ctx, space, record)
 
     async def _find(self, session: AsyncSession, username: str, note_id: int) -> tuple[SpaceRecord, NoteRecord] | None:
         row = (await session.execute(
@@ -155,14 +182,9 @@ class PostService:
 
     async def get(self, username: str, note_id: int) -> PostView:
         async with self.ctx.db.sessions() as session:
-            await self.spaces.get_record(session, username)
-            found = await self._find(session, username, note_id)
-            if found is None:
-                raise NotFound(f"no post {note_id} in space {username!r}")
-            if found[1].deleted_at is not None:
-                raise Gone(f"post {note_id} was deleted")
+            _, record = await self._live_record(session, username, note_id)
             counts = await delivery_counts(session, object_id=self.object_urls.note_id(username, note_id))
-            return self.view(username, found[1], counts)
+            return self.view(username, record, counts)
 
     async def list(self, username: str, *, cursor: int | None = None, limit: int = PAGE_SIZE) -> tuple[list[PostView], int | None]:
         async with self.ctx.db.sessions() as session:

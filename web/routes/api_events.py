@@ -97,13 +97,30 @@ async def list_posts(request: Request) -> Response:
     return _page(request, [view.to_json() for view in views], next_cursor)
 
 
-async def read_post(request: Request) -> Response:
-    await require_token(request)
+def _post_id(request: Request) -> int:
     raw = request.path_params["post_id"]
     if not raw.isdigit():
         raise ApiError(404, "not_found", f"no post {raw!r}")
-    view = await services_of(request).posts.get(request.path_params["username"], int(raw))
+    return int(raw)
+
+
+async def read_post(request: Request) -> Response:
+    await require_token(request)
+    view = await services_of(request).posts.get(request.path_params["username"], _post_id(request))
     return JSONResponse(view.to_json())
+
+
+async def update_post(request: Request) -> Response:
+    await require_token(request)
+    post = parse_post(await read_json_object(request))
+    view = await services_of(request).posts.update(request.path_params["username"], _post_id(request), post)
+    return JSONResponse(view.to_json())
+
+
+async def delete_post(request: Request) -> Response:
+    await require_token(request)
+    await services_of(request).posts.delete(request.path_params["username"], _post_id(request))
+    return Response(status_code=204)
 
 
 async def list_received(request: Request) -> Response:
@@ -124,5 +141,7 @@ routes = [
     Route(f"{_SPACE}/posts", create_post, methods=["POST"]),
     Route(f"{_SPACE}/posts", list_posts, methods=["GET"]),
     Route(f"{_SPACE}/posts/{{post_id}}", read_post, methods=["GET"]),
+    Route(f"{_SPACE}/posts/{{post_id}}", update_post, methods=["PATCH"]),
+    Route(f"{_SPACE}/posts/{{post_id}}", delete_post, methods=["DELETE"]),
     Route(f"{_SPACE}/received", list_received, methods=["GET"]),
 ]
