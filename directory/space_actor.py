@@ -80,6 +80,8 @@ _SCHEMA_TERMS: dict[str, Any] = {
     "email": "schema:email",
     "telephone": "schema:telephone",
     "website": {"@id": "schema:url", "@type": "@id"},
+    # FEP-8a8e: the actor's future and ongoing events, by ascending start.
+    "upcomingEvents": {"@id": "https://w3id.org/fep/8a8e#upcomingEvents", "@type": "@id"},
 }
 
 ACTOR_CONTEXT: tuple[Any, ...] = (
@@ -110,9 +112,12 @@ class ActorUrls:
     profile_url: str
     key_id: str = field(default="")
     ed25519_key_id: str = field(default="")
+    upcoming_events: str = field(default="")
 
     def __post_init__(self) -> None:
         # Frozen: fill the derived defaults through object.__setattr__.
+        if not self.upcoming_events:
+            object.__setattr__(self, "upcoming_events", f"{self.id}/collections/upcoming-events")
         if not self.key_id:
             object.__setattr__(self, "key_id", f"{self.id}#main-key")
         if not self.ed25519_key_id:
@@ -232,6 +237,7 @@ def space_actor_document(
         "followers": urls.followers,
         "following": urls.following,
         "featured": urls.featured,
+        "upcomingEvents": urls.upcoming_events,
         "endpoints": {"sharedInbox": urls.shared_inbox},
         "publicKey": {"id": urls.key_id, "owner": urls.id, "publicKeyPem": rsa_public_pem},
         "assertionMethod": [
