@@ -126,3 +126,12 @@ async def test_posts__mentioning_a_local_space_lands_in_its_received(pair: tuple
     assert "davvero" in copy["content"]
     await a.client.delete(f"/api/v1/spaces/racale/posts/{post['id']}")
     assert await _notes(a, "gallipoli") == []
+
+
+async def test_network_page__linked_from_the_site_navigation(pair: tuple[Instance, Instance]) -> None:
+    a, _ = pair
+    async with httpx.AsyncClient(base_url=a.base_url, headers={"Accept-Language": "it"}) as client:
+        home = (await client.get("/")).text
+        network = await client.get("/network")
+    assert '<a href="/network">Dalla rete</a>' in home
+    assert network.status_code == 200 and "Dalla rete" in network.text
