@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from .cli_directory import add_directory_commands, run_directory_command
 from .cli_events import add_event_commands, run_event_command
 from .config import ConfigError, Settings, load_settings
 
@@ -66,6 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     create_space.add_argument("--country", help="ISO 3166-1 alpha-2 code (when no --file gives the address)")
     space_commands.add_parser("list", help="list local spaces")
     add_event_commands(commands)
+    add_directory_commands(commands)
+
+    demo = commands.add_parser(
+        "demo", help="start a local network of sample instances and a directory hub on loopback; Ctrl-C stops it"
+    )
+    demo.add_argument("--spaces", type=int, default=9, help="how many sample spaces (1 to 12; default 9)")
+    demo.add_argument("--port", type=int, default=8000, help="the first port; the next ones follow (default 8000)")
+    demo.add_argument("--data", type=Path, default=None,
+                      help="keep the network in this folder between runs (default: a fresh temporary folder)")
     return parser
 
 
@@ -214,7 +224,17 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
     return _run(create())
 
 
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from .demo import DemoError, run_demo
+
+    try:
+        return run_demo(spaces=args.spaces, first_port=args.port, data=args.data)
+    except DemoError as exc:
+        raise UsageError(str(exc)) from None
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "demo": _demo,
     "admin": _admin,
     "serve": _serve,
     "worker": _worker,
@@ -222,4 +242,5 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "token": _token,
     "space": _space,
     "event": lambda args, settings: run_event_command(args, settings, UsageError),
+    "directory": lambda args, settings: run_directory_command(args, settings, UsageError),
 }
