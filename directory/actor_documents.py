@@ -13,6 +13,7 @@ from federation.actors import get_local_actor
 from federation.context import FederationContext
 from federation.models import LocalActor
 
+from .hub import HUB_USERNAME, hub_document_fields
 from .models import SpaceRecord
 from .space_actor import ActorUrls, MediaRef, space_actor_document
 from .space_schema import Space
@@ -85,4 +86,10 @@ def _service_document(ctx: FederationContext, actor: LocalActor) -> dict[str, An
         name, summary = domain, f"The instance actor of {domain}: it signs this server's requests."
     else:
         name, summary = f"Directory of {domain}", "A directory of coworking spaces on the fediverse."
-    return service_actor_document(actor, ctx.urls, name=name, summary=summary)
+    document = service_actor_document(actor, ctx.urls, name=name, summary=summary)
+    if actor.username == HUB_USERNAME:
+        # Partner hubs read the listed spaces from here (declared inline: strict JSON-LD readers drop undeclared terms).
+        terms, fields = hub_document_fields(ctx)
+        document["@context"] = [*document["@context"][:-1], {**document["@context"][-1], **terms}]
+        document.update(fields)
+    return document

@@ -20,9 +20,11 @@ from federation.vocab import PUBLIC
 
 from .errors import Gone, NotFound, ValidationFailed
 from .event_document import EventIds, event_document, tombstone
+from .event_listing import local_event_entry
 from .event_models import EventRecord
 from .event_news import change_notice
 from .event_schema import Event, EventPatch, apply_event_patch
+from .indexing import remove_event_listing, upsert_event_listing
 from .models import SpaceRecord
 from .note_publishing import publish_note
 from .object_urls import ObjectUrls
@@ -236,6 +238,7 @@ class EventService:
             await session.flush()
             await publish_activity(session, self.ctx, actor=space.actor, kind="Create",
                                    obj=self.document(space, record))
+            await self._list(session, space, record, event)
             return self.view(username, record, DeliveryCounts())
 
     async def update(self, username: str, event_id: int, patch: EventPatch) -> EventView:
@@ -252,6 +255,7 @@ class EventService:
             await session.flush()
             await publish_activity(session, self.ctx, actor=space.actor, kind="Update",
                                    obj=self.document(space, record))
+            await self._list(session, space, record, event)
             # Mastodon ignores Update(Event): tell its readers with a news post too.
             notice = change_notice(before, event, space=Space.model_validate(space.profile),
                                    page_url=self.object_urls.event_page(username, record.id))
@@ -269,6 +273,14 @@ class EventService:
             gone = tombstone(self.object_urls.event_id(username, event_id), former_type="Event", deleted=now)
             gone |= {"to": [PUBLIC], "cc": [self.ctx.urls.followers(username)]}
             await publish_activity(session, self.ctx, actor=space.actor, kind="Delete", obj=gone)
+            await remove_event_listing(session, self.object_urls.event_id(username, event_id))
+
+    async def _list(self, session: AsyncSession, space: SpaceRecord, record: EventRecord, event: Event) -> None:
+        # Same transaction as the change: the directory never shows an event its space no longer publishes.
+        ids = self.ids(space.username, record)
+        entry = local_event_entry(event, Space.model_validate(space.profile), object_id=ids.id,
+                                  space_actor_id=ids.actor_id, page_url=ids.url)
+        await upsert_event_listing(session, entry, self.ctx.clock.now())
 
 
 def _store(record: EventRecord, event: Event) -> None:

@@ -16,6 +16,7 @@ and ``Announce`` (registered on ``federation.inbox_processing.InboxProcessor``).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import delete, select
@@ -25,7 +26,10 @@ from federation.context import FederationContext
 from federation.errors import FederationError
 from federation.models import Following, LocalActor, RemoteActor
 
+from .event_listing import remote_event_entry
 from .event_models import ReceivedObject
+from .indexing import remove_event_listing, upsert_event_listing
+from .listing_models import DirectoryListing
 from .remote_objects import OBJECT_TYPES, ParsedObject, host_of, parse_remote_object, url_of
 
 __all__ = ["EventIngest", "ObjectFetcher"]
@@ -117,6 +121,8 @@ class EventIngest:
                     session.add(row)
                 _fill(row, parsed, author)
                 row.updated_at = now
+            if recipients:
+                await _list_event(session, parsed, author, now)
         log.info("stored %s %s for %d local spaces", parsed.type, parsed.id, len(recipients))
 
     async def _recipients(self, session: AsyncSession, via: str, author: str, parsed: ParsedObject) -> set[int]:
@@ -142,8 +148,17 @@ class EventIngest:
             return  # an actor's own deletion is handled elsewhere; another host's objects are not its to delete
         async with self.ctx.db.transaction() as session:
             result = await session.execute(delete(ReceivedObject).where(ReceivedObject.object_id == object_id))
+            await remove_event_listing(session, object_id)
         if result.rowcount:
             log.info("deleted %s (%d copies)", object_id, result.rowcount)
+
+
+async def _list_event(session: AsyncSession, parsed: ParsedObject, author: str, now: datetime) -> None:
+    """The directory's copy of a received event (shown while its space is listed), with the space's provenance."""
+    listed_via = await session.scalar(select(DirectoryListing.listed_via).where(DirectoryListing.actor_id == author))
+    entry = remote_event_entry(parsed, author, listed_via=listed_via)
+    if entry is not None:
+        await upsert_event_listing(session, entry, now)
 
 
 def _fill(row: ReceivedObject, parsed: ParsedObject, author: str) -> None:

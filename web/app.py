@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -12,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from directory.network_tasks import schedule_crawl
 from federation.actors import ensure_instance_actor
 from federation.clock import Clock
 
@@ -31,7 +33,7 @@ from .admin.guard import AdminState
 from .admin.sessions import SessionStore
 from .bootstrap import secret_key
 from .routes import actors, api_following, api_spaces, collections, discovery, home, inbox, openapi
-from .routes import directory_api, directory_feeds, directory_pages
+from .routes import directory_api, directory_feeds, directory_hub, directory_pages
 from .routes import media as media_routes
 from .routes import api_blocks, api_events, events
 from .services import Services, build_services
@@ -51,6 +53,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with services.db.transaction() as session:
             await ensure_instance_actor(session, services.ctx.clock)
+        if services.hub is not None:
+            await _start_hub(services)
         try:
             async with inprocess_worker(services):
                 yield
@@ -77,6 +81,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         *admin_block_routes.routes,
         *admin_space_routes.routes,
         *directory_api.routes,
+        *directory_hub.routes,
         *directory_feeds.routes,
         *directory_pages.routes,
         *openapi.routes,
@@ -105,6 +110,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         secure_cookies=settings.scheme == "https",
     )
     return app
+
+
+async def _start_hub(services: Services) -> None:
+    """The hub's actor exists before anyone can follow it; its crawl keeps itself queued from here on."""
+    assert services.hub is not None
+    await services.hub.ensure_actor()
+    async with services.db.transaction() as session:
+        await schedule_crawl(session, services.ctx, timedelta(minutes=1))
 
 
 def services_for(app: Starlette) -> Services:

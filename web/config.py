@@ -39,6 +39,10 @@ class Settings:
     # Directory: the map's tile URL template, and how long a space on an unreachable instance stays listed.
     map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     directory_hide_unreachable_days: int = 7
+    # Hub: follow requests wait for an operator; minutes between crawls; seconds between requests to one host.
+    directory_moderated: bool = False
+    directory_crawl_minutes: int = 360
+    directory_crawl_delay: float = 1.0
     # Set by tests and the demo; never read from the environment.
     extra: Mapping[str, object] = field(default_factory=dict)
 
@@ -100,6 +104,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         data_dir=data_dir,
         allow_private_addresses=_flag(values, "ESPRESSO_ALLOW_PRIVATE_ADDRESSES"),
         directory=_flag(values, "ESPRESSO_DIRECTORY"),
+        directory_moderated=_flag(values, "ESPRESSO_DIRECTORY_MODERATED"),
         worker=worker,
         secret_key=values.get("ESPRESSO_SECRET_KEY") or None,
         instance_name=values.get("ESPRESSO_INSTANCE_NAME", "Espresso").strip() or "Espresso",

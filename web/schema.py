@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "directory.listing_models",
     "directory.search_index",
     "web.admin_models",
+    "directory.network_models",
 )
 
 

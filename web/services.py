@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from starlette.requests import Request
 
+from directory.crawl import CrawlLimits, Crawler
 from directory.events import EventService
+from directory.hub import DirectoryHub
 from directory.ingest_events import EventIngest
+from directory.network import NetworkListings
+from directory.network_follows import ListingFollowService
+from directory.network_tasks import NetworkTasks
 from directory.posts import PostService
 from directory.received import ReceivedService
 from directory.spaces import SpaceService
@@ -17,6 +23,7 @@ from federation.context import FederationContext
 from federation.db import Database
 from federation.fetch import FetchPolicy
 from federation.follows import FollowService
+from federation.worker import TaskHandler
 from federation.inbox import Inbox, InboxWriter
 from federation.inbox_processing import InboxProcessor
 from federation.remote_actors import RemoteActors
@@ -45,6 +52,11 @@ class Services:
     received: ReceivedService
     # Issue 6: instance-wide blocks of remote actors and domains.
     blocks: BlockList
+    # Issue 5: the network view (remote spaces and events) and, with ESPRESSO_DIRECTORY=1, the hub.
+    network: NetworkListings | None = None
+    hub: DirectoryHub | None = None
+    crawler: Crawler | None = None
+    task_handlers: dict[str, TaskHandler] = field(default_factory=dict)
 
     @property
     def db(self) -> Database:
@@ -67,16 +79,27 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     inbox_processor = InboxProcessor(ctx, remote_actors)
     EventIngest(ctx, remote_actors).register_on(inbox_processor)
     blocks = BlockList(ctx, remote_actors)
+    network = NetworkListings(ctx, remote_actors)
+    network.register_on(inbox_processor)
+    follows = ListingFollowService(ctx, remote_actors, network)
+    hub = crawler = None
+    if settings.directory:
+        hub = DirectoryHub(ctx, remote_actors, follows, network, moderated=settings.directory_moderated)
+        hub.register_on(inbox_processor)
+        follows.hub = hub
+        crawler = Crawler(ctx, remote_actors, hub, CrawlLimits(per_host_delay=settings.directory_crawl_delay))
+    tasks = NetworkTasks(ctx, network, crawler, crawl_interval=timedelta(minutes=settings.directory_crawl_minutes))
     return Services(
         settings=settings, ctx=ctx, spaces=spaces, documents=DocumentCache(),
         remote_actors=remote_actors,
         inbox=Inbox(ctx, remote_actors, InboxWriter(ctx.db), blocks),
         inbox_processor=inbox_processor,
-        follows=FollowService(ctx, remote_actors),
+        follows=follows,
         events=EventService(ctx, spaces),
         posts=PostService(ctx, spaces, remote_actors),
         received=ReceivedService(ctx, spaces),
         blocks=blocks,
+        network=network, hub=hub, crawler=crawler, task_handlers=tasks.handlers(),
     )
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from directory.hub import HUB_USERNAME
 from federation.actors import INSTANCE_ACTOR_USERNAME, get_local_actor
 from federation.models import LocalActor
 from federation.nodeinfo import NodeUsage, nodeinfo_discovery, nodeinfo_document
@@ -89,6 +90,7 @@ async def nodeinfo_links(request: Request) -> Response:
 async def nodeinfo(request: Request) -> Response:
     services = services_of(request)
     spaces = await services.spaces.count()
+    urls = services.urls
     async with services.db.sessions() as session:
         actors = await session.scalar(
             select(func.count()).select_from(LocalActor).where(
@@ -106,6 +108,8 @@ async def nodeinfo(request: Request) -> Response:
             "nodeName": services.settings.instance_name,
             "spaces": spaces,
             "directory": services.settings.directory,
+            # Issue 5: where a hub's directory actor is, for crawlers and partner hubs.
+            **({"directoryActor": urls.actor(HUB_USERNAME)} if services.hub is not None else {}),
         },
     )
     media_type = f'application/json; profile="{"http://nodeinfo.diaspora.software/ns/schema/2.1"}#"'
