@@ -2,8 +2,9 @@
 
 An event is listed while it has not ended (``until_at``, see ``directory.indexing``)
 and while its space is listed; a cancelled one stays, with its status, until then.
-The ``starts_at >= from - MAX_EVENT_SPAN`` bound is what lets the (starts_at, id)
-index serve "upcoming" without walking every past event.
+The ``starts_at >= from - MAX_EVENT_SPAN`` bound is what lets the (starts_at, id, until_at)
+index serve "upcoming" without walking every past event; the ended ones inside that
+month are skipped on the index alone.
 """
 
 from __future__ import annotations
@@ -70,7 +71,24 @@ def _space_clause(space: str) -> ColumnElement[bool]:
     if space.startswith(("http://", "https://")):
         return DirectoryEvent.space_actor_id == space
     handle = space if space.startswith("@") else f"@{space}"
-    return DirectoryListing.handle == handle
+    return DirectoryEvent.space_actor_id.in_(select(DirectoryListing.actor_id).where(DirectoryListing.handle == handle))
+
+
+def _cursor_clause(cursor: tuple[object, ...]) -> ColumnElement[bool]:
+    if len(cursor) != 2 or not isinstance(cursor[0], str) or not isinstance(cursor[1], int):
+        raise InvalidParameter("cursor", "is not a cursor for this search")
+    try:
+        after = datetime.fromisoformat(cursor[0])
+    except ValueError:
+        raise InvalidParameter("cursor", "is not a cursor for this search") from None
+    return tuple_(DirectoryEvent.starts_at, DirectoryEvent.id) > tuple_(literal(after, UTCDateTime()),
+                                                                        literal(cursor[1]))
+
+
+def _listed(space_clauses: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    # A correlated scalar subquery rather than EXISTS: PostgreSQL may turn an EXISTS into a
+    # hash over every listing (a sequential scan per search), never a scalar subquery.
+    return select(literal(1)).where(*space_clauses).limit(1).scalar_subquery().is_not(None)
 
 
 async def search_events(
@@ -79,37 +97,36 @@ async def search_events(
 ) -> EventPage:
     start = query.start or now
     clauses: list[ColumnElement[bool]] = [
-        visible_listing(now, policy),
-        DirectoryEvent.until_at >= start,
         DirectoryEvent.starts_at >= start - MAX_EVENT_SPAN,
+        DirectoryEvent.until_at >= start,
     ]
+    # What the event's space must be: listed, and more for some filters. Checked per event
+    # with EXISTS on the space's actor id (unique index), so the events are walked in page
+    # order and the walk stops after one page.
+    space_clauses = [DirectoryListing.actor_id == DirectoryEvent.space_actor_id, visible_listing(now, policy)]
     if query.end is not None:
         clauses.append(DirectoryEvent.starts_at <= query.end)
     terms = search_terms(query.q or "")
     if terms:
-        clauses += [DirectoryListing.indexable.is_(True), event_text_clause(session.bind.dialect.name, terms)]
+        clauses.append(await event_text_clause(session, terms))
+        space_clauses.append(DirectoryListing.indexable.is_(True))
     if query.country:
-        clauses.append(or_(DirectoryEvent.country == query.country,
-                           (DirectoryEvent.country.is_(None)) & (DirectoryListing.country == query.country)))
+        # An event without an address of its own is where its space is.
+        space_clauses.append(or_(DirectoryEvent.country == query.country,
+                                 DirectoryEvent.country.is_(None) & (DirectoryListing.country == query.country)))
+        clauses.append(or_(DirectoryEvent.country == query.country, DirectoryEvent.country.is_(None)))
     if query.city:
         clauses.append(DirectoryEvent.locality_key == query.city.casefold())
     if query.space:
         clauses.append(_space_clause(query.space))
     if query.cursor:
-        if len(query.cursor) != 2 or not isinstance(query.cursor[0], str) or not isinstance(query.cursor[1], int):
-            raise InvalidParameter("cursor", "is not a cursor for this search")
-        try:
-            after = datetime.fromisoformat(query.cursor[0])
-        except ValueError:
-            raise InvalidParameter("cursor", "is not a cursor for this search") from None
-        clauses.append(tuple_(DirectoryEvent.starts_at, DirectoryEvent.id)
-                       > tuple_(literal(after, UTCDateTime()), literal(query.cursor[1])))
+        clauses.append(_cursor_clause(query.cursor))
+    space = select(DirectoryListing.name, DirectoryListing.handle).where(
+        DirectoryListing.actor_id == DirectoryEvent.space_actor_id).correlate(DirectoryEvent)
     statement = (
-        select(DirectoryEvent, DirectoryListing.name, DirectoryListing.handle)
-        # `|| ''` stops SQLite from driving the join from the listings (then sorting every
-        # event): the events are walked in (starts_at, id) order, each looking up its space.
-        .join(DirectoryListing, DirectoryListing.actor_id == DirectoryEvent.space_actor_id.concat(""))
-        .where(*clauses)
+        select(DirectoryEvent, space.with_only_columns(DirectoryListing.name).scalar_subquery(),
+               space.with_only_columns(DirectoryListing.handle).scalar_subquery())
+        .where(*clauses, _listed(space_clauses))
         .order_by(DirectoryEvent.starts_at, DirectoryEvent.id)
         .limit(query.limit + 1)
     )

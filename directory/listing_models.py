@@ -28,10 +28,13 @@ class DirectoryListing(Base):
 
     __tablename__ = "directory_listings"
     __table_args__ = (
+        # Every place filter walks its own slice in the page order (name_key, id), so a
+        # page stops after `limit` rows instead of sorting the whole city or country.
         Index("ix_directory_listings_name_order", "name_key", "id"),
+        Index("ix_directory_listings_country_order", "country", "name_key", "id"),
+        Index("ix_directory_listings_region_order", "region_key", "name_key", "id"),
+        Index("ix_directory_listings_city_order", "locality_key", "name_key", "id"),
         Index("ix_directory_listings_geo", "lat", "lon"),
-        Index("ix_directory_listings_city", "locality_key"),
-        Index("ix_directory_listings_region", "region_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -79,10 +82,14 @@ class DirectoryListing(Base):
 
 class DirectoryPrice(Base):
     __tablename__ = "directory_prices"
-    __table_args__ = (Index("ix_directory_prices_kind_amount", "kind", "amount", "listing_id"),)
+    __table_args__ = (
+        Index("ix_directory_prices_kind_amount", "kind", "amount", "listing_id"),
+        # The price filter probes one listing at a time while walking the page order.
+        Index("ix_directory_prices_listing_kind", "listing_id", "kind", "amount", "currency"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("directory_listings.id", ondelete="CASCADE"), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("directory_listings.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     currency: Mapped[str] = mapped_column(String(3))
@@ -101,10 +108,14 @@ class DirectoryHours(Base):
     """One opening interval in the space's local time: weekday 0 = Monday, minutes since midnight."""
 
     __tablename__ = "directory_hours"
-    __table_args__ = (Index("ix_directory_hours_lookup", "weekday", "opens_min", "closes_min", "listing_id"),)
+    __table_args__ = (
+        Index("ix_directory_hours_lookup", "weekday", "opens_min", "closes_min", "listing_id"),
+        # "Open now" probes one listing at a time (covering: no table row is read).
+        Index("ix_directory_hours_listing_day", "listing_id", "weekday", "opens_min", "closes_min"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("directory_listings.id", ondelete="CASCADE"), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("directory_listings.id", ondelete="CASCADE"))
     weekday: Mapped[int] = mapped_column(SmallInteger)
     opens_min: Mapped[int] = mapped_column(SmallInteger)
     closes_min: Mapped[int] = mapped_column(SmallInteger)
@@ -115,7 +126,9 @@ class DirectoryEvent(Base):
 
     __tablename__ = "directory_events"
     __table_args__ = (
-        Index("ix_directory_events_order", "starts_at", "id"),
+        # The page order, with until_at in the index so events that have already ended
+        # (up to MAX_EVENT_SPAN of them before `from`) are skipped without reading their rows.
+        Index("ix_directory_events_upcoming", "starts_at", "id", "until_at"),
         Index("ix_directory_events_space_order", "space_actor_id", "starts_at", "id"),
         Index("ix_directory_events_place", "country", "locality_key", "starts_at"),
     )

@@ -164,15 +164,12 @@ async def _open_now_clause(session: AsyncSession, now: datetime) -> ColumnElemen
 
 
 async def _filters(session: AsyncSession, query: SpaceQuery, now: datetime) -> list[ColumnElement[bool]]:
-    dialect = session.bind.dialect.name
     clauses: list[ColumnElement[bool]] = []
     terms = search_terms(query.q or "")
     if terms:
-        clauses += [DirectoryListing.indexable.is_(True), space_text_clause(dialect, terms)]
+        clauses += [DirectoryListing.indexable.is_(True), await space_text_clause(session, terms)]
     if query.country:
-        # `|| ''` keeps SQLite off an index for this unselective filter: walking the
-        # name order and stopping at one page beats sorting most of a country.
-        clauses.append(DirectoryListing.country.concat("") == query.country)
+        clauses.append(DirectoryListing.country == query.country)
     if query.region:
         clauses.append(DirectoryListing.region_key == query.region.casefold())
     if query.city:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import DDL, ColumnElement, Select, event, func, literal, literal_column, select, text
+from sqlalchemy import DDL, ColumnElement, Select, Table, event, func, literal, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .listing_models import DirectoryEvent, DirectoryListing
@@ -119,23 +119,49 @@ def _pg_query(terms: list[str]) -> ColumnElement[object]:
     return combined
 
 
-def space_text_clause(dialect: str, terms: list[str]) -> ColumnElement[bool]:
+# Up to this many full-text matches, the query reads the matching rows and sorts them;
+# beyond it, the page order's index is walked and each row is checked as it comes
+# (about `limit` × rows / matches rows), which stays short exactly when matches are many.
+# Neither planner can tell the two cases apart (SQLite has no statistics on FTS5,
+# PostgreSQL underrates recomputing to_tsvector()), so a bounded count decides.
+# SQLite checks a walked row against the set of matches (cheap); PostgreSQL recomputes
+# both to_tsvector()s of it (~50 µs), so it walks only when matches are very many.
+SORT_MATCHES_UP_TO = 800
+SORT_MATCHES_UP_TO_POSTGRESQL = 5000
+
+
+async def space_text_clause(session: AsyncSession, terms: list[str]) -> ColumnElement[bool]:
     """A WHERE clause: the listing matches every term."""
-    if dialect == "postgresql":
-        return _pg_vector(DirectoryListing.search_text).op("@@")(_pg_query(terms))  # type: ignore[return-value]
-    ids: Select[tuple[int]] = select(text("rowid")).select_from(text("directory_listings_fts")).where(
-        text("directory_listings_fts MATCH :fts_spaces").bindparams(fts_spaces=_fts5_match(terms))
-    )
-    return DirectoryListing.id.in_(ids)
+    return await _text_clause(session, terms, DirectoryListing.__table__, "directory_listings_fts")
 
 
-def event_text_clause(dialect: str, terms: list[str]) -> ColumnElement[bool]:
-    if dialect == "postgresql":
-        return _pg_vector(DirectoryEvent.search_text).op("@@")(_pg_query(terms))  # type: ignore[return-value]
-    ids: Select[tuple[int]] = select(text("rowid")).select_from(text("directory_events_fts")).where(
-        text("directory_events_fts MATCH :fts_events").bindparams(fts_events=_fts5_match(terms))
-    )
-    return DirectoryEvent.id.in_(ids)
+async def event_text_clause(session: AsyncSession, terms: list[str]) -> ColumnElement[bool]:
+    return await _text_clause(session, terms, DirectoryEvent.__table__, "directory_events_fts")
+
+
+async def _text_clause(session: AsyncSession, terms: list[str], table: Table, fts_table: str) -> ColumnElement[bool]:
+    id_column: ColumnElement[int] = table.c.id
+    matches: Select[tuple[int]]
+    if session.bind.dialect.name == "postgresql":
+        inner = table.alias(f"{table.name}_text")
+        matches = select(inner.c.id).where(_pg_vector(inner.c.search_text).op("@@")(_pg_query(terms)))
+    else:
+        parameter = f"fts_{table.name}"
+        matches = select(literal_column("rowid")).select_from(text(fts_table)).where(
+            text(f"{fts_table} MATCH :{parameter}").bindparams(**{parameter: _fts5_match(terms)}))
+    postgresql = session.bind.dialect.name == "postgresql"
+    threshold = SORT_MATCHES_UP_TO_POSTGRESQL if postgresql else SORT_MATCHES_UP_TO
+    few = await session.scalar(
+        select(func.count()).select_from(matches.limit(threshold + 1).subquery())) <= threshold
+    if postgresql:
+        if not few:
+            return _pg_vector(table.c.search_text).op("@@")(_pg_query(terms))  # type: ignore[no-any-return]
+        # The matching ids once, from the GIN index (MATERIALIZED, or the planner may look
+        # rows up one by one and recompute both to_tsvector()s for each).
+        cte = matches.cte(f"{table.name}_matches").prefix_with("MATERIALIZED")
+        return id_column.in_(select(cte.c.id))
+    # `+ 0` keeps SQLite from driving the query from the matches: it walks the page order.
+    return id_column.in_(matches) if few else (id_column + 0).in_(matches)
 
 
 async def write_space_text(session: AsyncSession, listing: DirectoryListing, description: str) -> None:

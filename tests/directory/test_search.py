@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 
-from directory.indexing import mark_origin_unreachable, remove_listing, upsert_remote_listing
+from directory import search_index
+from directory.event_search import search_events
+from directory.indexing import (
+    EventListingEntry, mark_origin_unreachable, remove_listing, upsert_event_listing, upsert_remote_listing)
 from directory.place_parsing import OpeningRule, ParsedPlace, ParsedPrice
 from directory.search import ListingPolicy, search_spaces
-from directory.search_params import CursorCodec, InvalidParameter, SpaceQuery, parse_space_query
+from directory.search_params import CursorCodec, InvalidParameter, SpaceQuery, parse_event_query, parse_space_query
 from federation.db import Database
 
 # A Wednesday, 10:00 in Rome (08:00 UTC).
@@ -202,3 +205,75 @@ def test_parse_space_query__rejects_bad_input_naming_the_parameter(params: dict[
 def test_parse_space_query__reads_price_filter() -> None:
     query = parse_space_query({"price_kind": ["day_pass"], "max_price": ["20"]}, CURSORS)
     assert (query.price_kind, query.max_price) == ("day_pass", Decimal("20"))
+
+
+@pytest.mark.parametrize("sort_up_to", [0, 800])
+async def test_search__text_and_place_pages_alike_whichever_way_matches_are_read(
+    loaded: Database, monkeypatch: pytest.MonkeyPatch, sort_up_to: int
+) -> None:
+    # Few matches are read and sorted, many are probed while walking the name order: same pages.
+    monkeypatch.setattr(search_index, "SORT_MATCHES_UP_TO", sort_up_to)
+    monkeypatch.setattr(search_index, "SORT_MATCHES_UP_TO_POSTGRESQL", sort_up_to)
+    for params, expected in (
+        ({"q": "puglia"}, ["Coworking Racale", "Gallipoli Beach Office", "Lecce Hub"]),
+        ({"q": "spazio"}, ["Coworking Racale"]),
+        ({"country": "IT"}, sorted((r[0] for r in SPACES if r[3] == "IT"), key=str.casefold)),
+        ({"region": "Puglia", "q": "mare"}, ["Coworking Racale", "Gallipoli Beach Office"]),
+    ):
+        assert names(await search(loaded, **params, limit=50)) == expected
+        assert await all_pages(loaded, params, page_size=1) == expected
+
+
+async def all_pages(db: Database, params: dict[str, str], page_size: int) -> list[str]:
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        query = parse_space_query({**{k: [v] for k, v in params.items()}, "limit": [str(page_size)],
+                                   **({"cursor": [cursor]} if cursor else {})}, CURSORS)
+        async with db.sessions() as session:
+            page = await search_spaces(session, query, now=NOW, cursors=CURSORS)
+        seen += [hit.listing.name for hit in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return seen
+
+
+@pytest.mark.parametrize("sort_up_to", [0, 800])
+async def test_search_events__pages_in_start_order_without_duplicates_or_gaps(
+    loaded: Database, monkeypatch: pytest.MonkeyPatch, sort_up_to: int
+) -> None:
+    monkeypatch.setattr(search_index, "SORT_MATCHES_UP_TO", sort_up_to)
+    monkeypatch.setattr(search_index, "SORT_MATCHES_UP_TO_POSTGRESQL", sort_up_to)
+    racale, berlin = actor_id("Coworking Racale"), actor_id("Berlin Kreuzberg Space")
+    async with loaded.transaction() as session:
+        await upsert_remote_listing(session, place(SPACES[2], discoverable=False), actor_id(SPACES[2][0]), None, NOW)
+        entries = [
+            # Several at the same instant: the id breaks the tie, and no page repeats or skips one.
+            *(EventListingEntry(f"{racale}/e/tie{i}", racale, f"Colazione {i}", NOW + timedelta(days=1))
+              for i in range(5)),
+            EventListingEntry(f"{racale}/e/ongoing", racale, "Colazione lunga", NOW - timedelta(days=3),
+                              ends_at=NOW + timedelta(hours=5)),
+            EventListingEntry(f"{racale}/e/ended", racale, "Colazione finita", NOW - timedelta(days=3),
+                              ends_at=NOW - timedelta(hours=1)),
+            EventListingEntry(f"{berlin}/e/1", berlin, "Frühstück colazione", NOW + timedelta(days=2)),
+            EventListingEntry(f"{actor_id(SPACES[2][0])}/e/1", actor_id(SPACES[2][0]), "Colazione nascosta",
+                              NOW + timedelta(days=1)),  # its space is not listed
+        ]
+        for entry in entries:
+            await upsert_event_listing(session, entry, NOW)
+    expected = ["Colazione lunga", *(f"Colazione {i}" for i in range(5)), "Frühstück colazione"]
+    for params, wanted in (({"q": "colazione"}, expected), ({}, expected),
+                           ({"q": "colazione", "country": "IT"}, expected[:-1]),
+                           ({"space": "@coworking@example"}, expected[:-1])):
+        titles: list[str] = []
+        cursor: str | None = None
+        while True:
+            query = parse_event_query({**{k: [v] for k, v in params.items()}, "limit": ["2"],
+                                       **({"cursor": [cursor]} if cursor else {})}, CURSORS)
+            async with loaded.sessions() as session:
+                page = await search_events(session, query, now=NOW, cursors=CURSORS)
+            titles += [hit.event.title for hit in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert titles == wanted, params
