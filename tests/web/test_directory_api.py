@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -150,3 +151,9 @@ async def test_feeds__ics_and_atom(listed: Instance) -> None:
     assert str(events[1]["status"]) == "CANCELLED"
     atom = await get(listed, "/directory/events.atom")
     assert atom.status_code == 200 and b"Colazione di lavoro 0" in atom.content
+    feed = ElementTree.fromstring(atom.content)
+    entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 30
+    cancelled = next(e for e in entries if e.findtext("{http://www.w3.org/2005/Atom}id").endswith("/events/1"))
+    assert "(cancelled)" in cancelled.findtext("{http://www.w3.org/2005/Atom}title")
+    assert "Bari Hub" in cancelled.findtext("{http://www.w3.org/2005/Atom}summary")

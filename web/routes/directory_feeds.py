@@ -1,10 +1,12 @@
-"""Aggregated event feeds of the directory: iCalendar and Atom, filtered like the search."""
+"""Aggregated event feeds of the directory: iCalendar and Atom, filtered like the search.
+
+Atom is written by `directory.space_feed` (the stdlib writer the spaces' own feeds use)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import html
+from datetime import datetime, timezone
 
-from feedgen.feed import FeedGenerator
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from starlette.requests import Request
@@ -13,6 +15,7 @@ from starlette.routing import Route
 
 from directory.event_search import EventHit
 from directory.search_params import InvalidParameter
+from directory.space_feed import FeedEntry, atom_feed
 
 from .directory_api import invalid_parameter, listings_of, query_params
 from ..services import services_of
@@ -70,23 +73,22 @@ async def events_ics(request: Request) -> Response:
 async def events_atom(request: Request) -> Response:
     settings = services_of(request).settings
     hits = await _events(request)
-    feed = FeedGenerator()
-    feed.id(f"{settings.base_url}/directory/events")
-    feed.title(f"{settings.instance_name}: events")
-    feed.link(href=f"{settings.base_url}/directory/events", rel="alternate")
-    feed.link(href=str(request.url), rel="self")
-    feed.updated(max((hit.event.last_seen_at for hit in hits), default=datetime(2020, 1, 1).astimezone()))
-    for hit in reversed(hits):  # feedgen prepends: keep the soonest first
+    entries = []
+    for hit in hits:
         row = hit.event
-        entry = feed.add_entry()
-        entry.id(row.object_id)
         cancelled = " (cancelled)" if row.status == "cancelled" else ""
-        entry.title(f"{row.title}{cancelled} · {row.starts_at.isoformat()}")
-        entry.link(href=row.url or row.object_id)
-        entry.author(name=hit.space_name)
-        entry.updated(row.last_seen_at)
-        entry.summary(" · ".join(p for p in (_place(hit), row.summary_text) if p))
-    return Response(feed.atom_str(pretty=False), media_type="application/atom+xml; charset=utf-8",
+        summary = " · ".join(p for p in (hit.space_name, _place(hit), row.summary_text) if p)
+        entries.append(FeedEntry(
+            id=row.object_id, title=f"{row.title}{cancelled} · {row.starts_at.isoformat()}",
+            url=row.url or row.object_id, published=row.last_seen_at, updated=row.last_seen_at,
+            content_html=html.escape(row.summary_text), summary=summary,
+        ))
+    body = atom_feed(
+        feed_id=f"{settings.base_url}/directory/events", title=f"{settings.instance_name}: events",
+        self_url=str(request.url), page_url=f"{settings.base_url}/directory/events",
+        author=settings.instance_name, entries=entries, fallback_updated=datetime(2020, 1, 1, tzinfo=timezone.utc),
+    )
+    return Response(body, media_type="application/atom+xml; charset=utf-8",
                     headers={"Cache-Control": "public, max-age=300"})
 
 
