@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:39:26.820194
+Create Date: 2026-11-25 20:02:12.949870
 """
 from __future__ import annotations
 
@@ -87,10 +87,10 @@ def upgrade() -> None:
     sa.UniqueConstraint('object_id', name=op.f('uq_directory_events_object_id'))
     )
     with op.batch_alter_table('directory_events', schema=None) as batch_op:
-        batch_op.create_index('ix_directory_events_order', ['starts_at', 'id'], unique=False)
         batch_op.create_index('ix_directory_events_place', ['country', 'locality_key', 'starts_at'], unique=False)
         batch_op.create_index('ix_directory_events_space_order', ['space_actor_id', 'starts_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_events_until_at'), ['until_at'], unique=False)
+        batch_op.create_index('ix_directory_events_upcoming', ['starts_at', 'id', 'until_at'], unique=False)
 
     op.create_table('directory_listings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -132,14 +132,28 @@ def upgrade() -> None:
     sa.UniqueConstraint('actor_id', name=op.f('uq_directory_listings_actor_id'))
     )
     with op.batch_alter_table('directory_listings', schema=None) as batch_op:
-        batch_op.create_index('ix_directory_listings_city', ['locality_key'], unique=False)
+        batch_op.create_index('ix_directory_listings_city_order', ['locality_key', 'name_key', 'id'], unique=False)
+        batch_op.create_index('ix_directory_listings_country_order', ['country', 'name_key', 'id'], unique=False)
         batch_op.create_index('ix_directory_listings_geo', ['lat', 'lon'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_listings_handle'), ['handle'], unique=False)
         batch_op.create_index('ix_directory_listings_name_order', ['name_key', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_listings_origin'), ['origin'], unique=False)
-        batch_op.create_index('ix_directory_listings_region', ['region_key'], unique=False)
+        batch_op.create_index('ix_directory_listings_region_order', ['region_key', 'name_key', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_listings_timezone'), ['timezone'], unique=False)
 
+    op.create_table('directory_network_actors',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.String(length=2048), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('listed_via', sa.String(length=2048), nullable=True),
+    sa.Column('place', sa.JSON(), nullable=True),
+    sa.Column('crawled_at', federation.db.UTCDateTime(), nullable=True),
+    sa.Column('error', sa.String(length=500), nullable=True),
+    sa.Column('created_at', federation.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', federation.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_network_actors')),
+    sa.UniqueConstraint('actor_id', name=op.f('uq_directory_network_actors_actor_id'))
+    )
     op.create_table('host_states',
     sa.Column('host', sa.String(length=255), nullable=False),
     sa.Column('signature_scheme', sa.String(length=16), nullable=True),
@@ -267,7 +281,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_hours'))
     )
     with op.batch_alter_table('directory_hours', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_directory_hours_listing_id'), ['listing_id'], unique=False)
+        batch_op.create_index('ix_directory_hours_listing_day', ['listing_id', 'weekday', 'opens_min', 'closes_min'], unique=False)
         batch_op.create_index('ix_directory_hours_lookup', ['weekday', 'opens_min', 'closes_min', 'listing_id'], unique=False)
 
     op.create_table('directory_prices',
@@ -281,7 +295,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('directory_prices', schema=None) as batch_op:
         batch_op.create_index('ix_directory_prices_kind_amount', ['kind', 'amount', 'listing_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_directory_prices_listing_id'), ['listing_id'], unique=False)
+        batch_op.create_index('ix_directory_prices_listing_kind', ['listing_id', 'kind', 'amount', 'currency'], unique=False)
 
     op.create_table('followers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -483,13 +497,13 @@ def downgrade() -> None:
 
     op.drop_table('followers')
     with op.batch_alter_table('directory_prices', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_directory_prices_listing_id'))
+        batch_op.drop_index('ix_directory_prices_listing_kind')
         batch_op.drop_index('ix_directory_prices_kind_amount')
 
     op.drop_table('directory_prices')
     with op.batch_alter_table('directory_hours', schema=None) as batch_op:
         batch_op.drop_index('ix_directory_hours_lookup')
-        batch_op.drop_index(batch_op.f('ix_directory_hours_listing_id'))
+        batch_op.drop_index('ix_directory_hours_listing_day')
 
     op.drop_table('directory_hours')
     with op.batch_alter_table('directory_amenities', schema=None) as batch_op:
@@ -518,21 +532,23 @@ def downgrade() -> None:
 
     op.drop_table('inbox_activities')
     op.drop_table('host_states')
+    op.drop_table('directory_network_actors')
     with op.batch_alter_table('directory_listings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_directory_listings_timezone'))
-        batch_op.drop_index('ix_directory_listings_region')
+        batch_op.drop_index('ix_directory_listings_region_order')
         batch_op.drop_index(batch_op.f('ix_directory_listings_origin'))
         batch_op.drop_index('ix_directory_listings_name_order')
         batch_op.drop_index(batch_op.f('ix_directory_listings_handle'))
         batch_op.drop_index('ix_directory_listings_geo')
-        batch_op.drop_index('ix_directory_listings_city')
+        batch_op.drop_index('ix_directory_listings_country_order')
+        batch_op.drop_index('ix_directory_listings_city_order')
 
     op.drop_table('directory_listings')
     with op.batch_alter_table('directory_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_directory_events_upcoming')
         batch_op.drop_index(batch_op.f('ix_directory_events_until_at'))
         batch_op.drop_index('ix_directory_events_space_order')
         batch_op.drop_index('ix_directory_events_place')
-        batch_op.drop_index('ix_directory_events_order')
 
     op.drop_table('directory_events')
     op.drop_table('blocks')
