@@ -28,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg  # noqa: E402
+import uvloop  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from federation.actors import create_local_actor  # noqa: E402
@@ -46,22 +47,33 @@ _RESPONSE = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: keep-ali
 
 # --- the sink (runs in its own process) -------------------------------------------------------
 
-async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, counter: list[int]) -> None:
-    try:
+class _SinkProtocol(asyncio.Protocol):
+    """Answers 202 to every request as soon as its head and declared body are in (no chunked bodies)."""
+
+    def __init__(self, counter: list[int]) -> None:
+        self.counter = counter
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
         while True:
-            head = await reader.readuntil(b"\r\n\r\n")
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
             length = 0
-            for line in head.split(b"\r\n"):
+            for line in self.buffer[:end].split(b"\r\n"):
                 if line[:15].lower() == b"content-length:":
                     length = int(line[15:])
-            if length:
-                await reader.readexactly(length)
-            counter[0] += 1
-            writer.write(_RESPONSE)
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
-    finally:
-        writer.close()
+            if len(self.buffer) < end + 4 + length:
+                return
+            self.buffer = self.buffer[end + 4 + length :]
+            self.counter[0] += 1
+            assert self.transport is not None
+            self.transport.write(_RESPONSE)
 
 
 async def _sink(endpoints: int, addresses: int, lifetime: float) -> None:
@@ -70,8 +82,8 @@ async def _sink(endpoints: int, addresses: int, lifetime: float) -> None:
     bound: list[str] = []
     for n in range(endpoints):
         address = f"127.0.0.{1 + n % addresses}"
-        server = await asyncio.start_server(
-            lambda r, w: _handle(r, w, counter), address, 0, backlog=1024, reuse_address=True
+        server = await asyncio.get_running_loop().create_server(
+            lambda: _SinkProtocol(counter), address, 0, backlog=1024, reuse_address=True
         )
         servers.append(server)
         bound.append(f"{address}:{server.sockets[0].getsockname()[1]}")
@@ -79,7 +91,7 @@ async def _sink(endpoints: int, addresses: int, lifetime: float) -> None:
     loop = asyncio.get_running_loop()
     stdin_closed = loop.run_in_executor(None, sys.stdin.read)  # returns at EOF: the parent is done
     await asyncio.wait([stdin_closed], timeout=lifetime)
-    print(json.dumps({"requests": counter[0]}), flush=True)
+    print(json.dumps({"requests": counter[0], "cpu": time.process_time()}), flush=True)
     for server in servers:
         server.close()
     os._exit(0)  # the stdin reader thread may still block
@@ -90,18 +102,22 @@ async def _sink(endpoints: int, addresses: int, lifetime: float) -> None:
 class Sink:
     def __init__(self, endpoints: int, lifetime: float) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--sink", str(endpoints), "--sink-lifetime", str(lifetime)],
+            [sys.executable, __file__, "--sink", str(endpoints), "--sink-lifetime", str(lifetime), "--loop", "uvloop"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         assert self.process.stdout is not None
         self.hosts: list[str] = json.loads(self.process.stdout.readline())
 
-    def close(self) -> int:
+    def close(self) -> tuple[int, float]:
+        """Requests received, and the sink's CPU seconds."""
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.close()
         line = self.process.stdout.readline()
         self.process.wait(timeout=30)
-        return int(json.loads(line)["requests"]) if line else -1
+        if not line:
+            return -1, 0.0
+        report = json.loads(line)
+        return int(report["requests"]), float(report["cpu"])
 
 
 async def _add_followers(ctx: FederationContext, actor: LocalActor, hosts: list[str], followers: int, *,
@@ -131,7 +147,11 @@ async def _new_actor(ctx: FederationContext, username: str) -> LocalActor:
         return await create_local_actor(session, username=username, actor_type="Organization", clock=ctx.clock)
 
 
-async def _post_and_deliver(ctx: FederationContext, actor: LocalActor, worker: Worker) -> tuple[int, float, float]:
+async def _post_and_deliver(
+    ctx: FederationContext, actor: LocalActor, worker: Worker
+) -> tuple[int, float, float, float]:
+    """Deliveries handled, enqueue seconds, total seconds, and this process's CPU seconds (all threads)."""
+    cpu = time.process_time()
     start = time.perf_counter()
     async with ctx.db.transaction() as session:
         inboxes = await follower_inboxes(session, actor.id)
@@ -141,7 +161,7 @@ async def _post_and_deliver(ctx: FederationContext, actor: LocalActor, worker: W
         await enqueue_activity(session, ctx, actor=actor, activity=activity, inboxes=inboxes)
     enqueued = time.perf_counter()
     handled = await worker.run_once()
-    return handled, enqueued - start, time.perf_counter() - start
+    return handled, enqueued - start, time.perf_counter() - start, time.process_time() - cpu
 
 
 async def _states(ctx: FederationContext) -> dict[str, int]:
@@ -164,18 +184,21 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
         await _add_followers(ctx, flooder, sink.hosts[: max(len(sink.hosts) // 10, 1)], args.throughput,
                              shared=False, tag="p")
         async with Worker(ctx) as worker:
-            handled, enqueue_s, total_s = await _post_and_deliver(ctx, poster, worker)
+            handled, enqueue_s, total_s, cpu_s = await _post_and_deliver(ctx, poster, worker)
             print(f"fan-out: {args.followers} followers on {args.servers} servers -> {handled} deliveries; "
                   f"enqueue {enqueue_s * 1000:.0f} ms, enqueue + delivery {total_s:.3f} s "
-                  f"({handled / total_s:.0f} deliveries/s)")
-            handled, enqueue_s, total_s = await _post_and_deliver(ctx, flooder, worker)
+                  f"({handled / total_s:.0f} deliveries/s, worker CPU {cpu_s:.2f} s)")
+            handled, enqueue_s, total_s, cpu_s = await _post_and_deliver(ctx, flooder, worker)
             deliver_s = total_s - enqueue_s
             print(f"throughput: {handled} signed deliveries in {deliver_s:.3f} s "
-                  f"= {handled / deliver_s:.0f} signed deliveries/s (enqueue {enqueue_s * 1000:.0f} ms)")
+                  f"= {handled / deliver_s:.0f} signed deliveries/s (enqueue {enqueue_s * 1000:.0f} ms); "
+                  f"worker CPU {cpu_s * 1000 / max(handled, 1):.2f} ms per delivery, all threads")
         print(f"states: {await _states(ctx)}")
     finally:
         await db.dispose()
-        print(f"sink received {sink.close()} requests")
+        received, sink_cpu = sink.close()
+        print(f"sink received {received} requests, {sink_cpu * 1e6 / max(received, 1):.0f} µs CPU each; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 async def _with_database(args: argparse.Namespace) -> None:
@@ -203,14 +226,17 @@ def main() -> None:
     parser.add_argument("--followers", type=int, default=10_000)
     parser.add_argument("--servers", type=int, default=1_000)
     parser.add_argument("--throughput", type=int, default=10_000, help="deliveries in the throughput run")
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sink-lifetime", type=float, default=600.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # uvloop, as `espresso worker` and uvicorn run; --loop asyncio for the standard loop.
+    run = uvloop.run if args.loop == "uvloop" else asyncio.run
     if args.sink:
-        asyncio.run(_sink(args.sink, addresses=8, lifetime=args.sink_lifetime))
+        run(_sink(args.sink, addresses=8, lifetime=args.sink_lifetime))
         return
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(_with_database(args))
+    run(_with_database(args))
 
 
 if __name__ == "__main__":

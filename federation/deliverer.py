@@ -2,14 +2,15 @@
 
 Signing runs in a small thread pool: RSA-2048 costs about a quarter of a
 millisecond and ``cryptography`` releases the GIL, so the event loop keeps
-sending while other requests are signed. Redirects are followed by hand, as
-a re-signed POST (httpx would turn a 301/302 into a GET and keep the old
-signature); every hop still goes through the SSRF-guarded transport.
+sending while other requests are signed. The POST itself goes through
+``federation.delivery_client`` (a lean keep-alive HTTP/1.1 client under the
+fetcher's SSRF guard). Redirects are followed here, as a re-signed POST (a
+301/302 must not become a GET carrying the old signature); every hop goes
+through the guard again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from collections.abc import Callable
@@ -18,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
-import httpx
-
+from .delivery_client import DeliveryClient, PostFailed, PostTimeout
 from .errors import UnsafeAddressError
 from .keys import PrivateKeyObject
 from .retry_policy import Verdict, classify_status, parse_retry_after
 from .signatures import SignatureScheme, sign_cavage, sign_rfc9421
+from .signing_pool import SigningPool
 
 __all__ = ["Attempt", "Deliverer", "SignedActivity"]
 
@@ -65,18 +66,15 @@ class _Answer:
 class Deliverer:
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: DeliveryClient,
         executor: Executor,
         *,
         clock: Callable[[], datetime],
         max_redirects: int = 5,
-        max_requests: int = 16,
+        sign_threads: int = 3,
     ) -> None:
-        # No more requests at once than the pool has connections: httpcore's pool rescans every
-        # connection for every queued request (quadratic), so a long queue costs more than it brings.
-        self._requests = asyncio.Semaphore(max_requests)
         self._client = client
-        self._executor = executor
+        self._signing = SigningPool(executor, threads=sign_threads)
         self._clock = clock
         self._max_redirects = max_redirects
 
@@ -85,14 +83,12 @@ class Deliverer:
         try:
             return await self._deliver(url, activity, scheme)
         except UnsafeAddressError as exc:
-            # The guard refused the address: it will not become public by waiting.
+            # The guard refused the address (or the URL): it will not become acceptable by waiting.
             return Attempt(Verdict.FAIL, error=str(exc))
-        except httpx.TimeoutException as exc:
-            return Attempt(Verdict.RETRY, error=f"timeout: {type(exc).__name__}", host_failure=True)
-        except (httpx.TransportError, httpx.DecodingError) as exc:
-            return Attempt(Verdict.RETRY, error=f"{type(exc).__name__}: {exc}", host_failure=True)
-        except httpx.InvalidURL as exc:
-            return Attempt(Verdict.FAIL, error=f"invalid inbox URL: {exc}")
+        except PostTimeout as exc:
+            return Attempt(Verdict.RETRY, error=f"timeout: {exc}", host_failure=True)
+        except PostFailed as exc:
+            return Attempt(Verdict.RETRY, error=str(exc), host_failure=True)
 
     async def _deliver(self, url: str, activity: SignedActivity, scheme: SignatureScheme | None) -> Attempt:
         if scheme is not None:
@@ -119,16 +115,11 @@ class Deliverer:
     async def _post(self, url: str, activity: SignedActivity, scheme: SignatureScheme) -> _Answer:
         for _hop in range(self._max_redirects + 1):
             headers = await self._signed_headers(url, activity, scheme)
-            async with self._requests, self._client.stream(
-                "POST", url, content=activity.body, headers=headers, follow_redirects=False
-            ) as response:
-                location = response.headers.get("location")
-                if response.status_code in _REDIRECTS and location:
-                    url = urljoin(url, location)
-                    continue
-                # Read (a bounded part of) every body: a fully read response frees its keep-alive connection.
-                body = await _head_of(response)
-                return _Answer(response.status_code, response.headers.get("retry-after"), body)
+            answer = await self._client.post(url, headers.items(), activity.body, keep_body=KEPT_BODY_BYTES)
+            if answer.status in _REDIRECTS and answer.location:
+                url = urljoin(url, answer.location)
+                continue
+            return _Answer(answer.status, answer.retry_after, answer.body.decode("utf-8", errors="replace"))
         return _Answer(310, None, f"more than {self._max_redirects} redirects")
 
     async def _signed_headers(self, url: str, activity: SignedActivity, scheme: SignatureScheme) -> dict[str, str]:
@@ -144,7 +135,7 @@ class Deliverer:
             private_key=activity.private_key,
             now=self._clock(),
         )
-        added = await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        added = await self._signing.run(work)
         headers.update(added)
         return headers
 
@@ -153,15 +144,3 @@ def _refuses_signature(answer: _Answer) -> bool:
     if answer.status == 401:
         return True
     return answer.status in (400, 403) and "signature" in answer.body.lower()
-
-
-async def _head_of(response: httpx.Response) -> str:
-    """The first ~2 KB of an error answer, kept on the row for the operator."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= KEPT_BODY_BYTES:
-            break
-    return b"".join(chunks)[:KEPT_BODY_BYTES].decode("utf-8", errors="replace")

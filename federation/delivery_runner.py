@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -79,29 +80,57 @@ class DeliveryRunner:
         """Deliver everything due now; returns how many rows were handled."""
         self._stopping = False
         in_flight: set[asyncio.Task[_Outcome]] = set()
+        finished: list[asyncio.Task[_Outcome]] = []
         outcomes: list[_Outcome] = []
         handled = 0
         exhausted = False
         last_flush = time.monotonic()
+        wake = asyncio.Event()
+
+        # One callback per task, instead of asyncio.wait() over the whole in-flight set after every
+        # completion (which re-registers a callback on each of ~200 tasks every time: quadratic).
+        def on_done(task: asyncio.Task[_Outcome]) -> None:
+            in_flight.discard(task)
+            finished.append(task)
+            wake.set()
+
         try:
             while True:
+                outcomes.extend(task.result() for task in finished)  # a bug in _send surfaces here
+                finished.clear()
+                claim = 0
                 if not exhausted and len(in_flight) <= self._concurrency // 2:
-                    wanted = min(self._concurrency - len(in_flight), self._batch_size)
-                    jobs = await self._claim(wanted)
-                    exhausted = len(jobs) < wanted
-                    in_flight.update(asyncio.create_task(self._send(row, activity)) for row, activity in jobs)
-                if not in_flight:
-                    break
-                done, in_flight = await asyncio.wait(
-                    in_flight, timeout=self._flush_interval, return_when=asyncio.FIRST_COMPLETED
+                    claim = min(self._concurrency - len(in_flight), self._batch_size)
+                due = (
+                    len(outcomes) >= self._batch_size
+                    or time.monotonic() - last_flush >= self._flush_interval
+                    or not in_flight  # the last ones
                 )
-                outcomes.extend(task.result() for task in done)
-                if len(outcomes) >= self._batch_size or time.monotonic() - last_flush >= self._flush_interval:
-                    handled += await self._flush(outcomes)
+                if claim or (outcomes and due):
+                    # Finishing and claiming share one transaction: one commit per round, not two.
+                    written = len(outcomes)
+                    jobs = await self._round(outcomes, claim)
+                    handled += written
                     outcomes = []
                     last_flush = time.monotonic()
-            return handled + await self._flush(outcomes)
+                    exhausted = exhausted or len(jobs) < claim
+                    for row, activity in jobs:
+                        task = asyncio.create_task(self._send(row, activity))
+                        in_flight.add(task)
+                        task.add_done_callback(on_done)
+                    continue  # outcomes may have come in meanwhile
+                if not in_flight and not finished:
+                    break
+                if not finished:
+                    wake.clear()
+                    try:
+                        async with asyncio.timeout(self._flush_interval):
+                            await wake.wait()
+                    except TimeoutError:
+                        pass
+            return handled
         except asyncio.CancelledError:
+            outcomes.extend(t.result() for t in finished if not t.cancelled() and t.exception() is None)
             await self._wind_down(in_flight, outcomes)
             raise
 
@@ -109,28 +138,45 @@ class DeliveryRunner:
         """On cancellation, let the POSTs already sent finish and record them, so a restart does not repeat them."""
         self._stopping = True  # rows still waiting for a host slot are released untried
         if in_flight:
-            done, late = await asyncio.wait(in_flight, timeout=self._grace)
+            done, late = await asyncio.wait(set(in_flight), timeout=self._grace)
             outcomes.extend(task.result() for task in done if not task.cancelled() and task.exception() is None)
             for task in late:
                 task.cancel()  # their rows stay leased and are retried when the lease expires
-        await self._flush(outcomes)
+        await self._round(outcomes, 0)
 
-    async def _claim(self, limit: int) -> list[tuple[Row[Any], SignedActivity]]:
+    async def _round(self, outcomes: list[_Outcome], limit: int) -> list[tuple[Row[Any], SignedActivity]]:
+        """Write back ``outcomes`` and claim up to ``limit`` more rows, in one transaction."""
+        if not outcomes and not limit:
+            return []
+        changes = [self._change(outcome) for outcome in outcomes]
+        gone = [o.row.inbox_url for o in outcomes if o.attempt is not None and o.attempt.verdict is Verdict.GONE]
+        rows: Sequence[Row[Any]] = ()
         now = self._ctx.clock.now()
-        resting = select(HostState.host).where(HostState.unavailable_until > now)
         async with self._ctx.db.transaction() as session:
-            rows = await claim(
-                session,
-                DELIVERIES,
-                owner=self._owner,
-                now=now,
-                lease=self._lease,
-                limit=limit,
-                where=[DELIVERIES.column("host").not_in(resting)],
-            )
-            if rows:
-                await self._hosts.load(session, {row.host for row in rows})
-                await self._load_activities(session, {row.activity_id for row in rows})
+            if changes:
+                written = await finish(session, DELIVERIES, owner=self._owner, changes=changes)
+                await self._hosts.flush(session)
+                if gone:
+                    await drop_gone_recipients(session, gone, now)
+            if limit:
+                resting = select(HostState.host).where(HostState.unavailable_until > now)
+                rows = await claim(
+                    session,
+                    DELIVERIES,
+                    owner=self._owner,
+                    now=now,
+                    lease=self._lease,
+                    limit=limit,
+                    where=[DELIVERIES.column("host").not_in(resting)],
+                )
+                if rows:
+                    await self._hosts.load(session, {row.host for row in rows})
+                    await self._load_activities(session, {row.activity_id for row in rows})
+        if changes:
+            if 0 <= written < len(changes):
+                logger.warning("%d deliveries had been taken over by another worker", len(changes) - written)
+            for outcome, change in zip(outcomes, changes):
+                _log(outcome, change)
         # Resolved now: the cache may be cleared while these are in flight.
         return [(row, self._activities[row.activity_id]) for row in rows]
 
@@ -176,22 +222,6 @@ class DeliveryRunner:
         elif attempt.host_failure:
             self._hosts.record_failure(row.host, now)
         return _Outcome(row, attempt, now)
-
-    async def _flush(self, outcomes: list[_Outcome]) -> int:
-        if not outcomes:
-            return 0
-        changes = [self._change(outcome) for outcome in outcomes]
-        gone = [o.row.inbox_url for o in outcomes if o.attempt is not None and o.attempt.verdict is Verdict.GONE]
-        async with self._ctx.db.transaction() as session:
-            written = await finish(session, DELIVERIES, owner=self._owner, changes=changes)
-            await self._hosts.flush(session)
-            if gone:
-                await drop_gone_recipients(session, gone, self._ctx.clock.now())
-        if 0 <= written < len(changes):
-            logger.warning("%d deliveries had been taken over by another worker", len(changes) - written)
-        for outcome, change in zip(outcomes, changes):
-            _log(outcome, change)
-        return len(outcomes)
 
     def _change(self, outcome: _Outcome) -> dict[str, Any]:
         row, attempt, now = outcome.row, outcome.attempt, outcome.at

@@ -113,8 +113,7 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         # One deadline for resolving and dialling, as the caller's connect timeout means.
         deadline = None if timeout is None else time.monotonic() + timeout
-        addresses = await self._resolve(host, port, timeout)
-        self._vet(host, addresses)
+        addresses = await self.vetted_addresses(host, port, timeout)
         failure: Exception = httpcore.ConnectError(f"{host} has no addresses")
         for address in addresses:
             remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
@@ -140,6 +139,17 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+    async def vetted_addresses(self, host: str, port: int, timeout: float | None) -> list[IPAddress]:
+        """Resolve ``host`` once and vet every address; raises ``UnsafeAddressError`` or httpcore's
+        ``ConnectError``/``ConnectTimeout``. Also the guard of ``federation.delivery_client``."""
+        try:
+            # An IP literal resolves to itself: no trip through the resolver's thread pool.
+            addresses = [parse_address(host.strip("[]"))]
+        except ValueError:
+            addresses = await self._resolve(host, port, timeout)
+        self._vet(host, addresses)
+        return addresses
 
     async def _resolve(self, host: str, port: int, timeout: float | None) -> list[IPAddress]:
         loop = asyncio.get_running_loop()

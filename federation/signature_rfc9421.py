@@ -8,6 +8,7 @@ algorithm from the key (what Mastodon and Fedify peers need).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -68,18 +69,32 @@ def sign_rfc9421(
         names.append("content-digest")
     names.extend(name.lower() for name in extra_headers if name.lower() not in names)
     algorithm = ALG_RSA_V1_5_SHA256 if isinstance(private_key, rsa.RSAPrivateKey) else ALG_ED25519
-    components = http_sfv.InnerList(names)
-    components.params["created"] = int((created or now).timestamp())
-    components.params["keyid"] = key_id
-    components.params["alg"] = algorithm
-    base = signature_base(components, method=method, url=url, headers=values)
-    signature = http_sfv.Dictionary()
-    signature[SIGNATURE_LABEL] = sign_bytes(private_key, algorithm, base)
-    signature_input = http_sfv.Dictionary()
-    signature_input[SIGNATURE_LABEL] = components
-    added["Signature-Input"] = str(signature_input)
-    added["Signature"] = str(signature)
+    # Serialized by hand, once: http_sfv re-validates every string char by char on each str(), which
+    # cost ~0.15 ms per signature (as much as a third of the RSA work) on the delivery hot path.
+    # tests/federation/test_signatures_rfc9421.py checks the result against http_sfv's serialization.
+    params = (
+        "(" + " ".join(_sf_string(name) for name in names) + ")"
+        + f";created={int((created or now).timestamp())};keyid={_sf_string(key_id)};alg={_sf_string(algorithm)}"
+    )
+    lines = [f'"{name}": {_signed_value(name, method, url, values)}' for name in names]
+    lines.append(f'"@signature-params": {params}')
+    signature = sign_bytes(private_key, algorithm, "\n".join(lines).encode("utf-8"))
+    added["Signature-Input"] = f"{SIGNATURE_LABEL}={params}"
+    added["Signature"] = f"{SIGNATURE_LABEL}=:{base64.b64encode(signature).decode('ascii')}:"
     return added
+
+
+def _sf_string(value: str) -> str:
+    """An RFC 8941 sf-string: printable ASCII, with backslash and double quote escaped."""
+    if not (value.isascii() and value.isprintable()):
+        raise ValueError(f"{value!r} cannot be a structured-field string")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _signed_value(name: str, method: str, url: str, headers: Mapping[str, str]) -> str:
+    if name.startswith("@"):
+        return _derived(name, {}, method, url)
+    return _header(headers, name)
 
 
 def signature_base(

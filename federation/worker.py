@@ -14,27 +14,38 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-import httpx
 from sqlalchemy import select
 
 from .context import FederationContext
 from .deliverer import Deliverer
+from .delivery_client import DeliveryClient
 from .delivery_runner import DeliveryRunner
-from .fetch import GuardedTransport, make_client
+from .fetch import AddressFilter
 from .models import InboxActivity, Task
 from .queue import QueueTable, claim, finish, register_waker, unregister_waker
 from .retry_policy import RetryPolicy
 
-__all__ = ["InboxHandler", "TaskHandler", "Worker"]
+__all__ = ["BatchInboxHandler", "InboxHandler", "TaskHandler", "Worker"]
 
 logger = logging.getLogger(__name__)
 
 InboxHandler = Callable[[InboxActivity], Awaitable[None]]
+
+
+@runtime_checkable
+class BatchInboxHandler(Protocol):
+    """An inbox handler that takes a claimed batch at once (``InboxProcessor``): it must apply the rows in
+    order, and return for each None (done) or the exception that has the row retried."""
+
+    async def __call__(self, row: InboxActivity) -> None: ...
+
+    async def process_batch(self, rows: Sequence[InboxActivity]) -> list[Exception | None]: ...
+
 TaskHandler = Callable[[Task], Awaitable[None]]
 _Item = TypeVar("_Item", InboxActivity, Task)
 
@@ -56,14 +67,13 @@ class Worker:
         task_handlers: Mapping[str, TaskHandler] = _NO_TASK_HANDLERS,
         worker_id: str | None = None,
         concurrency: int = 200,
-        connections: int = 16,
         per_host: int = 4,
         batch_size: int = 200,
         lease: timedelta = timedelta(minutes=5),
         policy: RetryPolicy | None = None,
         sign_threads: int = 3,
         poll_interval: float = 1.0,
-        transport: GuardedTransport | None = None,
+        address_filter: AddressFilter | None = None,
     ) -> None:
         self.ctx = ctx
         self.worker_id = worker_id or _default_worker_id()
@@ -73,11 +83,8 @@ class Worker:
         self._lease = lease
         self._batch_size = batch_size
         self._poll_interval = poll_interval
-        # One client for the worker's life: pooled keep-alive connections, every hop through the SSRF guard.
-        if transport is None:
-            limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-            transport = GuardedTransport(ctx.fetch_policy, limits=limits)
-        self._client = make_client(ctx.fetch_policy, transport=transport)
+        # One client for the worker's life: keep-alive connections per host, every hop through the SSRF guard.
+        self._client = DeliveryClient(ctx.fetch_policy, address_filter=address_filter)
         self._executor = ThreadPoolExecutor(max_workers=sign_threads, thread_name_prefix="espresso-sign")
         self._deliveries = DeliveryRunner(
             ctx,
@@ -86,7 +93,7 @@ class Worker:
                 self._executor,
                 clock=ctx.clock.now,
                 max_redirects=ctx.fetch_policy.max_redirects,
-                max_requests=connections,
+                sign_threads=sign_threads,
             ),
             owner=self.worker_id,
             policy=self._policy,
@@ -111,7 +118,9 @@ class Worker:
         handled = 0
         while True:
             round_ = await self._deliveries.drain()
-            if self._inbox_handler is not None:
+            if isinstance(self._inbox_handler, BatchInboxHandler):
+                round_ += await self._drain_inbox_batches(self._inbox_handler)
+            elif self._inbox_handler is not None:
                 round_ += await self._drain_items(INBOX, InboxActivity, self._run_inbox_item)
             if self._task_handlers:
                 round_ += await self._drain_items(TASKS, Task, self._run_task)
@@ -153,6 +162,24 @@ class Worker:
                     await finish(session, queue, owner=self.worker_id, changes=[change])
                 handled += 1
 
+    async def _drain_inbox_batches(self, handler: BatchInboxHandler) -> int:
+        """Claimed rows go to the handler together, which keeps their order; finished in one executemany."""
+        handled = 0
+        while True:
+            items = await self._claim_items(INBOX, InboxActivity)
+            if not items:
+                return handled
+            errors = await handler.process_batch(items)
+            changes = [
+                self._done_change(item, "inbox activity", item.activity_type)
+                if error is None
+                else self._failed_change(item, "inbox activity", item.activity_type, item.attempts + 1, error)
+                for item, error in zip(items, errors)
+            ]
+            async with self.ctx.db.transaction() as session:
+                await finish(session, INBOX, owner=self.worker_id, changes=changes)
+            handled += len(items)
+
     async def _claim_items(self, queue: QueueTable, model: type[_Item]) -> list[_Item]:
         now = self.ctx.clock.now()
         where = [queue.column("kind").in_(sorted(self._task_handlers))] if model is Task else []
@@ -181,8 +208,11 @@ class Worker:
             await handler(item)
         except Exception as exc:  # the worker boundary: the error goes on the row
             return self._failed_change(item, what, kind, attempts, exc)
+        return self._done_change(item, what, kind)
+
+    def _done_change(self, item: _Item, what: str, kind: str) -> dict[str, Any]:
         logger.info("%s %d (%s) done", what, item.id, kind)
-        return _change(item.id, "done", attempts, item.next_attempt_at, None)
+        return _change(item.id, "done", item.attempts + 1, item.next_attempt_at, None)
 
     def _failed_change(self, item: _Item, what: str, kind: str, attempts: int, exc: Exception) -> dict[str, Any]:
         error = f"{type(exc).__name__}: {exc}"[:2048]

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from federation.db import Database
 from federation.delivery import delivery_counts, follower_inboxes
-from federation.fetch import FetchPolicy, GuardedTransport
+from federation.fetch import FetchPolicy
 from federation.keys import load_public_key
 from federation.models import Follower, HostState, RemoteActor
 from federation.retry_policy import RetryPolicy, Verdict, classify_status, parse_retry_after
@@ -155,10 +155,7 @@ async def test_delivery__redirect_to_a_private_address_is_refused(database: Data
             redirect = scripted(307, headers={"Location": target.url()})
             with running_peer(redirect, address="127.0.0.2") as public:
                 await world.publish(public.url())
-                transport = GuardedTransport(
-                    world.ctx.fetch_policy, address_filter=lambda address: address == ip_address("127.0.0.2")
-                )
-                await _run(world, transport=transport)
+                await _run(world, address_filter=lambda address: address == ip_address("127.0.0.2"))
         delivery = await world.delivery()
     assert len(public.received) == 1
     assert target.received == []
@@ -174,6 +171,14 @@ async def test_delivery__redirect_is_followed_as_a_resigned_post(world: World) -
     (request,) = target.received
     assert request.path == "/moved" and b"Create" in request.body
     assert (await world.delivery()).state == "delivered"
+
+    async def resolve(key_id: str, refresh: bool) -> PublicKey:
+        return PublicKey(key_id, world.ctx.urls.actor("racale"), load_public_key(world.actor.rsa_public_pem))
+
+    # Signed anew for the URL it was redirected to, not the first one.
+    verified = await verify_request(method="POST", url=target.url("/moved"), headers=request.headers,
+                                    body=request.body, resolve_key=resolve, now=world.clock.now())
+    assert verified.owner == world.ctx.urls.actor("racale")
 
 
 async def test_delivery__failing_host_is_rested_skipped_then_probed(world: World) -> None:

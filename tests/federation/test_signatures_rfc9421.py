@@ -237,3 +237,24 @@ async def test_signature_auth__requests_are_accepted_by_verify_request(method: s
                                     body=signed.content, resolve_key=Resolver(RSA_KEY), now=NOW)
     assert verified.scheme == "rfc9421"
     assert ("Content-Digest" in signed.headers) is (method == "POST")
+
+
+@pytest.mark.parametrize("key_id", [KEY_ID, 'https://odd.example/k?a="b"\\c'], ids=["plain", "escaped"])
+def test_sign_rfc9421__hand_serialization_matches_http_sfv(key_id: str) -> None:
+    # sign_rfc9421 serializes its structured fields by hand for speed; they must be what http_sfv writes.
+    url = "https://remote.example:8443/users/ada/inbox?x=1"
+    headers = {"Content-Type": "application/activity+json"}
+    added = sign_rfc9421(method="POST", url=url, headers=headers, body=BODY, key_id=key_id,
+                         private_key=RSA_KEY, now=NOW)
+    components = http_sfv.InnerList(["@method", "@target-uri", "@authority", "content-digest"])
+    components.params["created"] = int(NOW.timestamp())
+    components.params["keyid"] = key_id
+    components.params["alg"] = "rsa-v1_5-sha256"
+    expected = http_sfv.Dictionary()
+    expected["sig1"] = components
+    assert added["Signature-Input"] == str(expected)
+    parsed = parse_dictionary(added["Signature"], "Signature")
+    base = signature_base(components, method="POST", url=url,
+                          headers={"content-type": "application/activity+json",
+                                   "content-digest": added["Content-Digest"]})
+    assert verify_bytes(RSA_KEY.public_key(), "rsa-v1_5-sha256", base, parsed["sig1"].value)
