@@ -19,18 +19,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import httpx
 
 from .demo_data import INSTANCES, MAX_SPACES, SampleSpace, sample_spaces
 from .demo_seed import Node, Seeder, hub_actor_id
 
-__all__ = ["DEMO_EMAIL", "DEMO_PASSWORD", "DemoError", "run_demo"]
+__all__ = ["DEMO_EMAIL", "DEMO_PASSWORD", "DemoError", "instance_ports", "run_demo"]
 
 DEMO_EMAIL = "demo@espresso.example"
 # A fixed password on purpose: the demo is loopback-only, and a kept --data folder keeps its administrator.
@@ -126,7 +126,7 @@ def _free_ports(first: int) -> Iterator[int]:
         yield _any_free_port()
 
 
-def _layout(root: Path, keys: list[str], first_port: int) -> dict[str, int]:
+def instance_ports(root: Path, keys: list[str], first_port: int) -> dict[str, int]:
     """The port of each instance. A kept data folder keeps its ports: they are part of every actor id."""
     path = root / LAYOUT_FILE
     ports: dict[str, int] = json.loads(path.read_text(encoding="utf-8")).get("ports", {}) if path.exists() else {}
@@ -145,7 +145,7 @@ def _layout(root: Path, keys: list[str], first_port: int) -> dict[str, int]:
 
 def _instances(root: Path, samples: list[SampleSpace], first_port: int) -> list[DemoInstance]:
     keys = [HUB, *[key for key in INSTANCES if any(sample.instance == key for sample in samples)]]
-    ports = _layout(root, keys, first_port)
+    ports = instance_ports(root, keys, first_port)
     titles = {HUB: HUB_TITLE, **INSTANCES}
     return [DemoInstance(key, titles[key], ports[key], root / key) for key in keys]
 
@@ -246,7 +246,7 @@ def _stop(children: list[_Child]) -> None:
 # -- seeding and the summary ----------------------------------------------------------------------
 
 async def _seed(instances: list[DemoInstance], tokens: dict[str, str], samples: list[SampleSpace],
-                say: Any) -> tuple[Seeder, bool]:
+                say: Callable[[str], None]) -> tuple[Seeder, bool]:
     nodes = {i.key: Node(i.key, i.base_url, i.domain, tokens[i.key]) for i in instances}
     async with httpx.AsyncClient(timeout=30) as client:
         hub_node = nodes.pop(HUB)

@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from tests.servers import bound_socket
+from web.demo import DemoError, instance_ports
 from web.demo_data import sample_spaces
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 ESPRESSO = shutil.which("espresso", path=str(Path(sys.executable).parent)) or "espresso"
 READY_LINE = "Press Ctrl-C to stop."
@@ -88,6 +88,26 @@ def _all_items(client: httpx.Client, url: str) -> list[dict[str, object]]:
     return items
 
 
+def test_demo__bad_spaces_exits_2_naming_the_option(tmp_path: Path) -> None:
+    result = subprocess.run([ESPRESSO, "demo", "--spaces", "0"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("espresso: --spaces")
+
+
+def test_demo__ports_in_use_are_skipped_and_a_kept_folder_keeps_its_ports(tmp_path: Path) -> None:
+    with bound_socket() as taken:
+        port = taken.getsockname()[1]
+        ports = instance_ports(tmp_path, ["hub", "sud"], port)
+        assert port not in ports.values() and len(set(ports.values())) == 2
+    assert instance_ports(tmp_path, ["hub", "sud"], 1) == ports
+    with socket.create_server(("127.0.0.1", ports["sud"])):
+        with pytest.raises(DemoError, match="in use"):
+            instance_ports(tmp_path, ["hub", "sud"], 1)
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
 def test_demo__prints_working_urls_lists_the_spaces_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     sock = bound_socket()
