@@ -4,10 +4,11 @@ port, in a thread with its own event loop, each with its own database."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,25 @@ async def drain(*instances: Instance, max_rounds: int = 50) -> int:
             return handled
         handled += sum(counts)
     raise RuntimeError(f"queues still busy after {max_rounds} rounds")
+
+
+async def eventually(probe: Callable[[], Any], *instances: Instance, timeout: float = 20.0) -> Any:
+    """Drain the instances' queues and ask again until ``probe()`` is truthy.
+
+    For peers that answer asynchronously (a Fedify server, a remote process): our
+    side's work still runs through `drain()`, only the waiting for them polls."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if instances:
+            await drain(*instances)
+        found = probe()
+        if inspect.isawaitable(found):
+            found = await found
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {getattr(probe, '__name__', probe)}")
+        await asyncio.sleep(0.2)
 
 
 @asynccontextmanager

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.interop.fedify_peer import FedifyPeer
-from tests.servers import Instance
+from tests.servers import Instance, eventually
 from tests.web.test_spaces_api import RACALE
 
 pytestmark = pytest.mark.interop
@@ -24,17 +24,6 @@ EVENT = {
 }
 
 
-async def _eventually(probe: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = await probe()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s")
-        await asyncio.sleep(0.2)
-
-
 async def test_fedify__parses_our_event_with_a_place_and_times(instance: Instance) -> None:
     await instance.client.post("/api/v1/spaces", json=RACALE)
     with FedifyPeer.start() as peer:
@@ -44,10 +33,13 @@ async def test_fedify__parses_our_event_with_a_place_and_times(instance: Instanc
             items = (await instance.client.get("/api/v1/spaces/racale/followers")).json()["items"]
             return [i["state"] for i in items] == ["accepted"]
 
-        await _eventually(followed)
+        await eventually(followed, instance)
         created = (await instance.client.post("/api/v1/spaces/racale/events", json=EVENT)).json()
         seen = peer.lookup(created["object_id"])
-        delivered = peer.wait_for(lambda a: a["type"] == "Create" and a.get("objectType") == "Event", timeout=20)
+        delivered = await eventually(
+            lambda: next((a for a in peer.received() if a["type"] == "Create" and a.get("objectType") == "Event"), None),
+            instance,
+        )
     assert seen["type"] == "Event" and seen["id"] == created["object_id"]
     assert seen["name"] == EVENT["title"]
     assert "09:30–18:00 (Europe/Rome)" in seen["summary"]
@@ -70,7 +62,7 @@ async def test_fedify__its_event_is_stored_by_a_following_space(instance: Instan
             items = (await instance.client.get("/api/v1/spaces/racale/following")).json()["items"]
             return [i["state"] for i in items] == ["accepted"]
 
-        await _eventually(accepted)
+        await eventually(accepted, instance)
         published = peer.publish_event(
             name="Fedify meetup", startTime="2027-10-01T19:00:00Z", endTime="2027-10-01T21:00:00Z",
             summary="A meetup", content="<p>Come <b>along</b></p>",
@@ -82,7 +74,7 @@ async def test_fedify__its_event_is_stored_by_a_following_space(instance: Instan
                 "/api/v1/spaces/racale/received", params={"type": "Event"})).json()["items"]
             return items
 
-        [item] = await _eventually(stored)
+        [item] = await eventually(stored, instance)
     assert item["object_id"] == published["id"] and item["name"] == "Fedify meetup"
     assert item["attributed_to"] == alice and item["origin"] == alice.split("/")[2]
     assert item["starts_at"].startswith("2027-10-01T19:00:00") and item["ends_at"].startswith("2027-10-01T21:00:00")

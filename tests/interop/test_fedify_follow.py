@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from federation.db import Database
 from federation.models import HostState
 from tests.interop.fedify_peer import FedifyPeer
 
-from ..servers import Instance, drain, run_instance
+from ..servers import Instance, eventually, run_instance
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
 
@@ -36,21 +34,6 @@ async def ours(tmp_path: Path) -> AsyncIterator[Instance]:
                                    geo={"lat": 39.9608, "lon": 18.0937},
                                    address={"street": "Via Roma 1", "locality": "Racale", "country": "IT"})
         yield running
-
-
-async def _until(probe: Any, instance: Instance, timeout: float = 20.0) -> Any:
-    """Drain our queues and ask again until ``probe()`` is truthy (Fedify answers asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        await drain(instance)
-        found = probe()
-        if inspect.isawaitable(found):
-            found = await found
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {probe}")
-        await asyncio.sleep(0.2)
 
 
 async def _following(ours: Instance) -> list[dict[str, Any]]:
@@ -75,7 +58,7 @@ async def test_fedify__follows_our_space_and_gets_our_signed_accept(ours: Instan
     await asyncio.to_thread(peer.set_signing, scheme, fallback=False)  # type: ignore[arg-type]
     follow = await asyncio.to_thread(peer.follow, actor_id)
 
-    accept = await _until(lambda: next((a for a in peer.received() if a["type"] == "Accept"), None), ours)
+    accept = await eventually(lambda: next((a for a in peer.received() if a["type"] == "Accept"), None), ours)
     assert accept["verified"] and accept["httpSignature"]["verified"], accept
     assert accept["actor"] == actor_id and accept["objectId"] == follow["followId"]
     # Fedify's Follow reached our inbox with exactly the scheme chosen, and we took it (202).
@@ -100,7 +83,7 @@ async def test_fedify__our_space_follows_fedify_and_records_the_accept(ours: Ins
     assert response.status_code == 202, response.text
     assert response.json()["state"] == "pending"
 
-    items = await _until(lambda: _accepted(ours), ours)
+    items = await eventually(lambda: _accepted(ours), ours)
     assert [(i["actor_id"], i["state"]) for i in items] == [(peer.actor_url, "accepted")]
     follow = next(a for a in peer.received() if a["type"] == "Follow")
     assert follow["verified"] and follow["httpSignature"]["verified"], follow
