@@ -45,7 +45,7 @@ from directory.listing_models import (  # noqa: E402
     DirectoryAmenity, DirectoryEvent, DirectoryHours, DirectoryListing, DirectoryPrice)
 from directory.place_parsing import OpeningRule, ParsedPlace, ParsedPrice  # noqa: E402
 from directory.richtext import plain_text  # noqa: E402
-from directory.search_index import ddl_statements, fold  # noqa: E402
+from directory.search_index import PG_VECTOR_SQL, ddl_statements, fold  # noqa: E402
 from directory.space_timezone import space_timezone  # noqa: E402
 from directory.vocabulary import WEEKDAYS  # noqa: E402
 from federation.sanitize import sanitize_remote_html  # noqa: E402
@@ -233,6 +233,10 @@ async def load(db: Database, spaces: int, events: int, seed: int) -> None:
                 "INSERT INTO directory_events_fts(rowid, title, description, city, tags) "
                 "SELECT id, title, summary_text, coalesce(locality, '') || ' ' || coalesce(region, ''), '' "
                 "FROM directory_events"))
+        else:  # what directory.search_index.write_*_text stores
+            for table in ("directory_listings", "directory_events"):
+                await session.execute(text(
+                    f"UPDATE {table} SET search_vector = {PG_VECTOR_SQL} WHERE search_vector IS NULL"))
     print(f"loaded {events} events in {time.perf_counter() - started:.1f} s", flush=True)
 
 
@@ -315,6 +319,26 @@ async def _finished(url: str) -> bool:
         await db.dispose()
 
 
+async def _forget_other_sets(server_url: str | None, key: str) -> None:
+    """Older cached sets (other seeds, sizes or columns) go once a new one is complete."""
+    if server_url is None:
+        for path in CACHE_DIR.glob("*.db*"):
+            if not path.name.startswith(key):
+                path.unlink(missing_ok=True)
+        return
+    admin = Database(server_url.rsplit("/", 1)[0] + "/postgres")
+    try:
+        async with admin.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            names = (await conn.scalars(text(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'espresso\\_dirbench\\_%'"))).all()
+            for name in names:
+                if name != f"espresso_dirbench_{key}":
+                    await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    finally:
+        await admin.dispose()
+
+
 async def sync_indexes(db: Database) -> None:
     """A cached database gets the indexes the models declare now (and loses those they dropped)."""
     async with db.engine.begin() as conn:
@@ -357,6 +381,7 @@ async def prepare(args: argparse.Namespace) -> str:
             await load(db, args.spaces, args.events, args.seed)
             async with db.engine.begin() as conn:
                 await conn.execute(text("CREATE TABLE bench_directory_loaded (key VARCHAR(20))"))
+            await _forget_other_sets(args.database_url, key)
         started = time.perf_counter()
         await sync_indexes(db)
         async with db.engine.connect() as conn:

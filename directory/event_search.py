@@ -114,7 +114,6 @@ async def search_events(
         # An event without an address of its own is where its space is.
         space_clauses.append(or_(DirectoryEvent.country == query.country,
                                  DirectoryEvent.country.is_(None) & (DirectoryListing.country == query.country)))
-        clauses.append(or_(DirectoryEvent.country == query.country, DirectoryEvent.country.is_(None)))
     if query.city:
         clauses.append(DirectoryEvent.locality_key == query.city.casefold())
     if query.space:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from federation.db import Base, UTCDateTime
@@ -21,6 +22,10 @@ from federation.db import Base, UTCDateTime
 __all__ = ["DirectoryAmenity", "DirectoryEvent", "DirectoryHours", "DirectoryListing", "DirectoryPrice"]
 
 URL = String(2048)
+# PostgreSQL: search_text's tsvector, stored (written by directory.search_index) so that a
+# search walking the page order checks each row without recomputing two to_tsvector()s,
+# and the GIN index has a column with statistics. Always NULL on SQLite, which has FTS5.
+SEARCH_VECTOR = Text().with_variant(TSVECTOR(), "postgresql")
 
 
 class DirectoryListing(Base):
@@ -47,8 +52,9 @@ class DirectoryListing(Base):
     name_key: Mapped[str] = mapped_column(String(200))  # casefolded name: the default sort order
     summary_html: Mapped[str] = mapped_column(Text, default="")
     summary_text: Mapped[str] = mapped_column(Text, default="")
-    # name + description + city + tags, what PostgreSQL's full-text expression index reads.
+    # name + description + city + tags, folded; what PostgreSQL's full-text search reads.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    search_vector: Mapped[Any] = mapped_column(SEARCH_VECTOR, nullable=True, deferred=True)
     street: Mapped[str | None] = mapped_column(String(200), nullable=True)
     locality: Mapped[str | None] = mapped_column(String(100), nullable=True)
     locality_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -139,6 +145,7 @@ class DirectoryEvent(Base):
     title: Mapped[str] = mapped_column(String(200))
     summary_text: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
+    search_vector: Mapped[Any] = mapped_column(SEARCH_VECTOR, nullable=True, deferred=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # When the event stops being listed: its end, or its start when it has none (capped, see indexing).

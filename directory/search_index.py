@@ -6,9 +6,9 @@ here), with the Porter stemmer and diacritics folded so "citta" finds "città".
 Query terms become prefix queries, which also covers much of Italian inflection
 the English stemmer does not know ("cowork" finds "coworking").
 
-PostgreSQL: a GIN expression index over
-``to_tsvector('italian', search_text) || to_tsvector('english', search_text)``, so
-both languages' stemming applies; each query term must match in either language.
+PostgreSQL: ``search_vector`` = ``to_tsvector('italian', search_text) ||
+to_tsvector('english', search_text)``, stored and GIN-indexed, so both languages'
+stemming applies; each query term must match in either language.
 No prefix matching there: a stemmed prefix ("mar:*" from "mare") matches far too much.
 
 The DDL is attached to the tables' ``after_create`` so ``create_all`` (tests) makes
@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import DDL, ColumnElement, Select, Table, event, func, literal, literal_column, select, text
+from sqlalchemy import DDL, ColumnElement, Select, Table, Text, event, func, literal, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .listing_models import DirectoryEvent, DirectoryListing
 
 __all__ = [
+    "PG_VECTOR_SQL",
     "ddl_statements",
     "fold",
     "event_text_clause",
@@ -51,14 +52,16 @@ _SQLITE_DDL: dict[str, tuple[str, ...]] = {
         f"title, description, city, tags, tokenize='{_SQLITE_TOKENIZER}')",
     ),
 }
-_PG_VECTOR = "(to_tsvector('italian', search_text) || to_tsvector('english', search_text))"
+PG_VECTOR_SQL = "to_tsvector('italian', search_text) || to_tsvector('english', search_text)"
 _POSTGRES_DDL: dict[str, tuple[str, ...]] = {
-    "directory_listings": (
-        f"CREATE INDEX IF NOT EXISTS ix_directory_listings_fulltext ON directory_listings USING gin ({_PG_VECTOR})",
-    ),
-    "directory_events": (
-        f"CREATE INDEX IF NOT EXISTS ix_directory_events_fulltext ON directory_events USING gin ({_PG_VECTOR})",
-    ),
+    table: (
+        # For a schema made before search_vector existed (a no-op once migration 0001 has it),
+        # and its rows' vectors (a no-op on an empty table).
+        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_vector tsvector",
+        f"UPDATE {table} SET search_vector = {PG_VECTOR_SQL} WHERE search_vector IS NULL",
+        f"CREATE INDEX IF NOT EXISTS ix_{table}_fulltext ON {table} USING gin (search_vector)",
+    )
+    for table in ("directory_listings", "directory_events")
 }
 _SQLITE_DROP = {"directory_listings": "DROP TABLE IF EXISTS directory_listings_fts",
                 "directory_events": "DROP TABLE IF EXISTS directory_events_fts"}
@@ -104,7 +107,7 @@ _ITALIAN, _ENGLISH = literal_column("'italian'"), literal_column("'english'")
 
 
 def _pg_vector(column: ColumnElement[str]) -> ColumnElement[object]:
-    # Configurations inline (not bound), so the expression is the indexed one.
+    # Configurations inline (not bound): the same SQL as PG_VECTOR_SQL.
     return func.to_tsvector(_ITALIAN, column).op("||")(func.to_tsvector(_ENGLISH, column))
 
 
@@ -119,15 +122,12 @@ def _pg_query(terms: list[str]) -> ColumnElement[object]:
     return combined
 
 
-# Up to this many full-text matches, the query reads the matching rows and sorts them;
-# beyond it, the page order's index is walked and each row is checked as it comes
-# (about `limit` × rows / matches rows), which stays short exactly when matches are many.
-# Neither planner can tell the two cases apart (SQLite has no statistics on FTS5,
-# PostgreSQL underrates recomputing to_tsvector()), so a bounded count decides.
-# SQLite checks a walked row against the set of matches (cheap); PostgreSQL recomputes
-# both to_tsvector()s of it (~50 µs), so it walks only when matches are very many.
+# SQLite: up to this many full-text matches, the query reads the matching rows and sorts
+# them; beyond it, the page order's index is walked and each row is probed in the set of
+# matches (about `limit` × rows / matches rows), which stays short exactly when matches
+# are many. SQLite has no statistics on FTS5 to choose, so a bounded count decides.
+# (PostgreSQL chooses by itself: search_vector has statistics and is cheap to check.)
 SORT_MATCHES_UP_TO = 800
-SORT_MATCHES_UP_TO_POSTGRESQL = 5000
 
 
 async def space_text_clause(session: AsyncSession, terms: list[str]) -> ColumnElement[bool]:
@@ -140,28 +140,18 @@ async def event_text_clause(session: AsyncSession, terms: list[str]) -> ColumnEl
 
 
 async def _text_clause(session: AsyncSession, terms: list[str], table: Table, fts_table: str) -> ColumnElement[bool]:
-    id_column: ColumnElement[int] = table.c.id
-    matches: Select[tuple[int]]
     if session.bind.dialect.name == "postgresql":
-        inner = table.alias(f"{table.name}_text")
-        matches = select(inner.c.id).where(_pg_vector(inner.c.search_text).op("@@")(_pg_query(terms)))
-    else:
-        parameter = f"fts_{table.name}"
-        matches = select(literal_column("rowid")).select_from(text(fts_table)).where(
-            text(f"{fts_table} MATCH :{parameter}").bindparams(**{parameter: _fts5_match(terms)}))
-    postgresql = session.bind.dialect.name == "postgresql"
-    threshold = SORT_MATCHES_UP_TO_POSTGRESQL if postgresql else SORT_MATCHES_UP_TO
-    few = await session.scalar(
-        select(func.count()).select_from(matches.limit(threshold + 1).subquery())) <= threshold
-    if postgresql:
-        if not few:
-            return _pg_vector(table.c.search_text).op("@@")(_pg_query(terms))  # type: ignore[no-any-return]
-        # The matching ids once, from the GIN index (MATERIALIZED, or the planner may look
-        # rows up one by one and recompute both to_tsvector()s for each).
-        cte = matches.cte(f"{table.name}_matches").prefix_with("MATERIALIZED")
-        return id_column.in_(select(cte.c.id))
+        return table.c.search_vector.op("@@")(_pg_query(terms))  # type: ignore[no-any-return]
+    parameter = f"fts_{table.name}"
+    matches: Select[tuple[int]] = select(literal_column("rowid")).select_from(text(fts_table)).where(
+        text(f"{fts_table} MATCH :{parameter}").bindparams(**{parameter: _fts5_match(terms)}))
+    found = await session.scalar(
+        select(func.count()).select_from(matches.limit(SORT_MATCHES_UP_TO + 1).subquery()))
+    id_column: ColumnElement[int] = table.c.id
+    if (found or 0) <= SORT_MATCHES_UP_TO:
+        return id_column.in_(matches)
     # `+ 0` keeps SQLite from driving the query from the matches: it walks the page order.
-    return id_column.in_(matches) if few else (id_column + 0).in_(matches)
+    return (id_column + 0).in_(matches)
 
 
 async def write_space_text(session: AsyncSession, listing: DirectoryListing, description: str) -> None:
@@ -169,7 +159,8 @@ async def write_space_text(session: AsyncSession, listing: DirectoryListing, des
     city = " ".join(part for part in (listing.locality, listing.region) if part)
     listing.search_text = fold(" ".join(p for p in (listing.name, description, city, " ".join(listing.tags)) if p))
     if session.bind.dialect.name != "sqlite":
-        return  # PostgreSQL's expression index follows search_text by itself
+        listing.search_vector = _pg_vector(literal(listing.search_text, Text()))
+        return
     await remove_space_text(session, listing.id)
     await session.execute(
         text("INSERT INTO directory_listings_fts(rowid, name, description, city, tags) VALUES (:id, :n, :d, :c, :t)"),
@@ -186,6 +177,7 @@ async def write_event_text(session: AsyncSession, row: DirectoryEvent, tags: lis
     city = " ".join(part for part in (row.location_name, row.locality, row.region) if part)
     row.search_text = fold(" ".join(part for part in (row.title, row.summary_text, city, " ".join(tags)) if part))
     if session.bind.dialect.name != "sqlite":
+        row.search_vector = _pg_vector(literal(row.search_text, Text()))
         return
     await remove_event_text(session, row.id)
     await session.execute(

@@ -213,7 +213,6 @@ async def test_search__text_and_place_pages_alike_whichever_way_matches_are_read
 ) -> None:
     # Few matches are read and sorted, many are probed while walking the name order: same pages.
     monkeypatch.setattr(search_index, "SORT_MATCHES_UP_TO", sort_up_to)
-    monkeypatch.setattr(search_index, "SORT_MATCHES_UP_TO_POSTGRESQL", sort_up_to)
     for params, expected in (
         ({"q": "puglia"}, ["Coworking Racale", "Gallipoli Beach Office", "Lecce Hub"]),
         ({"q": "spazio"}, ["Coworking Racale"]),
@@ -243,7 +242,6 @@ async def test_search_events__pages_in_start_order_without_duplicates_or_gaps(
     loaded: Database, monkeypatch: pytest.MonkeyPatch, sort_up_to: int
 ) -> None:
     monkeypatch.setattr(search_index, "SORT_MATCHES_UP_TO", sort_up_to)
-    monkeypatch.setattr(search_index, "SORT_MATCHES_UP_TO_POSTGRESQL", sort_up_to)
     racale, berlin = actor_id("Coworking Racale"), actor_id("Berlin Kreuzberg Space")
     async with loaded.transaction() as session:
         await upsert_remote_listing(session, place(SPACES[2], discoverable=False), actor_id(SPACES[2][0]), None, NOW)
