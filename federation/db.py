@@ -3,6 +3,8 @@ its sessions, tuned for SQLite (embedded default) and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -61,11 +63,6 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
-    # Reads (directory search): map the file instead of copying pages through read(), keep
-    # 32 MiB of pages per connection (default 2 MiB), and sort in memory, not temp files.
-    cursor.execute("PRAGMA mmap_size=268435456")
-    cursor.execute("PRAGMA cache_size=-32768")
-    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
@@ -73,7 +70,16 @@ def _begin_immediate(conn: Any) -> None:
     # A deferred SQLite transaction that later writes can fail with "database
     # is locked" without waiting; taking the write lock up front lets
     # busy_timeout queue concurrent writers instead.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only sessions (`Database.sessions()`, never committed) begin deferred: in WAL mode they
+    # then read a snapshot without taking the write lock, instead of queueing behind every writer
+    # (a key lookup on the inbox path waited for the group commit and the worker's transactions).
+    if conn.get_execution_options().get(_READS_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_READS_ONLY = "espresso_reads_only"
 
 
 class Database:
@@ -88,7 +94,15 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # `sessions()` is for reading (nothing in the code base commits one); `transaction()` writes.
+        self.read_engine: AsyncEngine = self.engine.execution_options(**{_READS_ONLY: True})
+        self.sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer: the write transactions of one process take turns on an asyncio lock
+        # rather than in SQLite's busy handler, which sleeps (1, 2, 5 ... 100 ms) between retries.
+        self._write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -101,7 +115,15 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work is committed on success and rolled back on error."""
-        async with self.sessions() as session, session.begin():
+        if not self.is_sqlite:
+            async with self._write_sessions() as session, session.begin():
+                yield session
+            return
+        loop = asyncio.get_running_loop()
+        turn = self._write_turns.get(loop)
+        if turn is None:
+            turn = self._write_turns[loop] = asyncio.Lock()
+        async with turn, self._write_sessions() as session, session.begin():
             yield session
 
     async def create_all(self) -> None:
