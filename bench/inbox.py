@@ -42,8 +42,11 @@ def _serve(settings: Any, sock_fd: int, ready: Any) -> None:
 
     from web.app import create_app
 
+    from web.process_tuning import tune_server_process
+
     sock = socket.socket(fileno=sock_fd)
     app = create_app(settings)
+    tune_server_process()  # as `espresso serve` and web.asgi do
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", loop="auto", http="auto")
     server = uvicorn.Server(config)
 

@@ -350,8 +350,9 @@ class RemoteActors:
         self._keys[key.key_id] = _CachedKey(key, fetched_at)
 
     async def _key_from_db(self, key_id: str) -> PublicKey | None:
-        async with self.ctx.db.sessions() as session:
-            row = (await session.execute(
+        # A plain connection, no ORM session: once per signer on the inbox path (keys are cached after).
+        async with self.ctx.db.read_engine.connect() as connection:
+            row = (await connection.execute(
                 select(RemoteActor.ap_id, RemoteActor.public_key_pem, RemoteActor.document, RemoteActor.gone_at)
                 .where((RemoteActor.public_key_id == key_id) | (RemoteActor.ap_id == urldefrag(key_id).url))
                 .limit(1)

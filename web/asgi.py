@@ -8,9 +8,12 @@ from starlette.applications import Starlette
 
 from .app import create_app
 from .config import load_settings
+from .process_tuning import tune_server_process
 
 __all__ = ["app"]
 
 
 def app() -> Starlette:
-    return create_app(load_settings())
+    built = create_app(load_settings())
+    tune_server_process()
+    return built

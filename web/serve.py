@@ -10,6 +10,7 @@ import uvicorn
 from .app import create_app
 from .config import Settings
 from .bootstrap import prepare_database, secret_key
+from .process_tuning import tune_server_process
 
 __all__ = ["serve"]
 
@@ -32,6 +33,7 @@ def serve(settings: Settings, *, host: str, port: int | None) -> int:
     asyncio.run(prepare_database(settings))
     secret_key(settings)
     app = create_app(settings)
+    tune_server_process()
     port = port or _default_port(settings)
     log.info("Espresso at %s (listening on %s:%d)", settings.base_url, host, port)
     uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info", access_log=False)
