@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
-from sqlalchemy import DDL, ColumnElement, Select, Table, Text, event, func, literal, literal_column, select, text
+from sqlalchemy import DDL, ColumnElement, Select, Text, event, func, literal, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .listing_models import DirectoryEvent, DirectoryListing
 
@@ -132,22 +134,24 @@ SORT_MATCHES_UP_TO = 800
 
 async def space_text_clause(session: AsyncSession, terms: list[str]) -> ColumnElement[bool]:
     """A WHERE clause: the listing matches every term."""
-    return await _text_clause(session, terms, DirectoryListing.__table__, "directory_listings_fts")
+    return await _text_clause(session, terms, DirectoryListing.id, DirectoryListing.search_vector,
+                              "directory_listings_fts")
 
 
 async def event_text_clause(session: AsyncSession, terms: list[str]) -> ColumnElement[bool]:
-    return await _text_clause(session, terms, DirectoryEvent.__table__, "directory_events_fts")
+    return await _text_clause(session, terms, DirectoryEvent.id, DirectoryEvent.search_vector, "directory_events_fts")
 
 
-async def _text_clause(session: AsyncSession, terms: list[str], table: Table, fts_table: str) -> ColumnElement[bool]:
+async def _text_clause(
+    session: AsyncSession, terms: list[str], id_column: InstrumentedAttribute[int],
+    vector: InstrumentedAttribute[Any], fts_table: str,
+) -> ColumnElement[bool]:
     if session.bind.dialect.name == "postgresql":
-        return table.c.search_vector.op("@@")(_pg_query(terms))  # type: ignore[no-any-return]
-    parameter = f"fts_{table.name}"
+        return vector.op("@@")(_pg_query(terms))
     matches: Select[tuple[int]] = select(literal_column("rowid")).select_from(text(fts_table)).where(
-        text(f"{fts_table} MATCH :{parameter}").bindparams(**{parameter: _fts5_match(terms)}))
+        text(f"{fts_table} MATCH :{fts_table}").bindparams(**{fts_table: _fts5_match(terms)}))
     found = await session.scalar(
         select(func.count()).select_from(matches.limit(SORT_MATCHES_UP_TO + 1).subquery()))
-    id_column: ColumnElement[int] = table.c.id
     if (found or 0) <= SORT_MATCHES_UP_TO:
         return id_column.in_(matches)
     # `+ 0` keeps SQLite from driving the query from the matches: it walks the page order.
