@@ -314,7 +314,9 @@ def run_demo(*, spaces: int, first_port: int, data: Path | None) -> int:
     samples = sample_spaces(spaces)
     instances = _instances(root, samples, first_port)
     # SIGTERM ends the demo the way Ctrl-C does: through KeyboardInterrupt and the `finally` below.
+    # SIGINT too, even when started with it ignored (a shell's `&` does that), so Ctrl-C always works.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     children: list[_Child] = []
     try:
         _say(f"Starting {len(instances)} Espresso instances on ports "
@@ -322,7 +324,10 @@ def run_demo(*, spaces: int, first_port: int, data: Path | None) -> int:
         children = [_start(instance) for instance in instances]
         _wait_until_up(children)
         tokens = asyncio.run(_prepare_all(instances))
-        seeder, has_hub = asyncio.run(_seed(instances, tokens, samples, _say))
+        try:
+            seeder, has_hub = asyncio.run(_seed(instances, tokens, samples, _say))
+        except (RuntimeError, httpx.HTTPError) as exc:
+            raise RuntimeError(f"{exc} (the instances' logs are in {root}/*/espresso.log)") from exc
         if not has_hub:
             hub_child = next(c for c in children if c.instance.is_hub)
             _stop([hub_child])
