@@ -85,4 +85,5 @@ def calendar_bytes(name: str, entries: Iterable[CalendarEntry]) -> bytes:
     for entry in entries:
         calendar.add_component(_component(entry))
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # unannotated in icalendar
+    return ical

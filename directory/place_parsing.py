@@ -213,9 +213,9 @@ def _price(offer: Any) -> ParsedPrice | None:
 
 def _amenities(features: Any) -> tuple[str, ...]:
     codes = (
-        f.get("name").strip().lower()
+        name.strip().lower()
         for f in _items(features)
-        if isinstance(f, dict) and isinstance(f.get("name"), str) and f.get("value", True) is not False
+        if isinstance(f, dict) and isinstance(name := f.get("name"), str) and f.get("value", True) is not False
     )
     return tuple(dict.fromkeys(code for code in codes if code in AMENITIES))
 

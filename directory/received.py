@@ -3,6 +3,7 @@ what the instance's pages show "from the network"."""
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +49,7 @@ def received_json(row: ReceivedObject) -> dict[str, Any]:
 
 
 class ReceivedService:
+    # The method ``list`` shadows the builtin in this class's annotations, hence ``builtins.list``.
     def __init__(self, ctx: FederationContext, spaces: SpaceService) -> None:
         self.ctx = ctx
         self.spaces = spaces
@@ -66,7 +68,7 @@ class ReceivedService:
             rows = list((await session.scalars(query.order_by(ReceivedObject.id.desc()).limit(limit + 1))).all())
         return [received_json(row) for row in rows[:limit]], (rows[limit - 1].id if len(rows) > limit else None)
 
-    async def network_events(self, *, limit: int = 50) -> list[ReceivedObject]:
+    async def network_events(self, *, limit: int = 50) -> builtins.list[ReceivedObject]:
         """Upcoming events from the network, once each however many spaces received them."""
         now = self.ctx.clock.now()
         async with self.ctx.db.sessions() as session:
@@ -78,7 +80,7 @@ class ReceivedService:
             )).all()
         return _unique(rows)[:limit]
 
-    async def network_notes(self, *, limit: int = 20) -> list[ReceivedObject]:
+    async def network_notes(self, *, limit: int = 20) -> builtins.list[ReceivedObject]:
         async with self.ctx.db.sessions() as session:
             rows = (await session.scalars(
                 select(ReceivedObject).where(ReceivedObject.object_type == "Note")

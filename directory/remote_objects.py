@@ -150,7 +150,7 @@ def _locations(value: Any) -> tuple[dict[str, Any] | None, str | None]:
             online = online or url_of(item.get("url"))
         elif place is None and ("Place" in kinds or not kinds):
             parsed = space_from_actor_document({**item, "type": "Place"})
-            found = {key: value for key, value in (
+            found: dict[str, Any] = {key: value for key, value in (
                 ("name", parsed.name), ("street", parsed.street), ("locality", parsed.locality),
                 ("region", parsed.region), ("postal_code", parsed.postal_code), ("country", parsed.country),
             ) if value}

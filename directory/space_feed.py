@@ -62,4 +62,5 @@ def atom_feed(*, feed_id: str, title: str, self_url: str, page_url: str, author:
         _add(entry, "content", item.content_html, type="html")
         for category in item.categories:
             _add(entry, "category", term=category)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
+    # encoding="unicode" (typed as str, unlike "utf-8"), then encoded: the same bytes, no declaration.
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode").encode("utf-8")

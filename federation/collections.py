@@ -35,23 +35,23 @@ class CollectionResult:
 
 @dataclass(frozen=True)
 class _Source:
-    """The rows of one collection: an id to page by and the item each row shows."""
+    """The rows of one collection: an id to page by and the text each row's item is made from."""
 
-    query: Callable[[LocalActor], Select[Any]]
-    item: Callable[[Any], Any]
+    query: Callable[[LocalActor], Select[int, str]]
+    item: Callable[[str], Any]
 
 
-def _followers(local: LocalActor) -> Select[Any]:
+def _followers(local: LocalActor) -> Select[int, str]:
     return (select(Follower.id, RemoteActor.ap_id).join(RemoteActor, RemoteActor.id == Follower.remote_actor_id)
             .where(Follower.local_actor_id == local.id, Follower.state == "accepted", RemoteActor.gone_at.is_(None)))
 
 
-def _following(local: LocalActor) -> Select[Any]:
+def _following(local: LocalActor) -> Select[int, str]:
     return (select(Following.id, RemoteActor.ap_id).join(RemoteActor, RemoteActor.id == Following.remote_actor_id)
             .where(Following.local_actor_id == local.id, Following.state == "accepted", RemoteActor.gone_at.is_(None)))
 
 
-def _outbox(local: LocalActor) -> Select[Any]:
+def _outbox(local: LocalActor) -> Select[int, str]:
     return select(OutgoingActivity.id, OutgoingActivity.body).where(
         OutgoingActivity.local_actor_id == local.id, OutgoingActivity.in_outbox.is_(True)
     )

@@ -14,11 +14,11 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import CursorResult, and_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .context import FederationContext
@@ -167,6 +167,7 @@ async def drop_gone_recipients(session: AsyncSession, inbox_urls: Iterable[str],
     await session.execute(
         update(RemoteActor).where(RemoteActor.id.in_(gone), RemoteActor.gone_at.is_(None)).values(gone_at=now)
     )
-    dropped = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # A DELETE's result is a CursorResult; the ORM session's execute() is typed for SELECTs.
+    dropped = cast("CursorResult[Any]", result).rowcount
     logger.info("dropped %d followers behind gone inboxes %s", dropped, ", ".join(urls))
     return dropped

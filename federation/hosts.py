@@ -120,7 +120,7 @@ class HostBook:
         if not dirty:
             return
         rows = [info.row() for info in dirty]
-        dialect = session.bind.dialect.name
+        dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = insert(HostState)
         statement = statement.on_conflict_do_update(

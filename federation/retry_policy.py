@@ -69,8 +69,9 @@ class RetryPolicy:
     def backoff(self, attempts: int, rng: random.Random | None = None) -> timedelta:
         """The pause after the ``attempts``-th failed try (1-based), jittered by ±``jitter``."""
         exponent = min(max(attempts - 1, 0), 30)
-        delay = min(self.base_delay * (2**exponent), self.max_delay)
-        spread = (rng or random).uniform(1 - self.jitter, 1 + self.jitter)
+        delay = min(self.base_delay * (1 << exponent), self.max_delay)
+        uniform = rng.uniform if rng is not None else random.uniform
+        spread = uniform(1 - self.jitter, 1 + self.jitter)
         return delay * spread
 
     def next_attempt(
@@ -88,4 +89,4 @@ class RetryPolicy:
     def host_pause_for(self, consecutive_failures: int) -> timedelta:
         """How long to leave a failing host alone before probing it again."""
         over = max(consecutive_failures - self.host_failure_threshold, 0)
-        return min(self.host_pause * (2 ** min(over, 20)), self.max_host_pause)
+        return min(self.host_pause * (1 << min(over, 20)), self.max_host_pause)

@@ -91,10 +91,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        exception_handlers=exception_handlers,
         middleware=[
             Middleware(
-                BodySizeLimit,  # type: ignore[arg-type]
+                BodySizeLimit,
                 limit=settings.max_body_bytes,
                 large_limit=settings.max_image_bytes,
                 large_suffixes=IMAGE_UPLOAD_SUFFIXES,

@@ -18,6 +18,8 @@ from federation.errors import (
     SignatureError,
 )
 
+from .pages import pages_of
+
 __all__ = ["ApiError", "error_response", "exception_handlers"]
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,7 @@ def _wants_page(request: Request) -> bool:
 def _error_page(request: Request, status: int) -> Response:
     from .i18n import N_  # web.i18n imports nothing from here; kept local to stay a leaf
 
-    pages = request.app.state.pages
+    pages = pages_of(request)
     translate = pages.gettext(request)
     title, message = {
         404: (N_("Not found"), N_("There is no such page.")),

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 
 from . import i18n
 
-__all__ = ["Pages"]
+__all__ = ["Pages", "pages_of"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -54,3 +54,9 @@ class Pages:
             html = self.env.get_template(template).render(request=request, lang=lang, **context)
         vary = "Accept, Accept-Language, Cookie"
         return HTMLResponse(html, status_code=status_code, headers={"Vary": vary, **(headers or {})})
+
+
+def pages_of(request: Request) -> Pages:
+    """The app's ``Pages`` (``app.state`` is untyped; this is where its type is restored)."""
+    pages: Pages = request.app.state.pages
+    return pages

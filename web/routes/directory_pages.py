@@ -11,6 +11,7 @@ from directory.search_params import InvalidParameter
 from directory.vocabulary import AMENITY_LABELS, PRICE_KIND_LABELS
 
 from .directory_api import listings_of, next_url, page_query, query_params
+from ..pages import pages_of
 from ..services import services_of
 
 __all__ = ["routes"]
@@ -31,7 +32,7 @@ def _map_points(items: list[dict[str, object]]) -> str:
 
 
 async def directory_page(request: Request) -> Response:
-    pages, listings = request.app.state.pages, listings_of(request)
+    pages, listings = pages_of(request), listings_of(request)
     params = query_params(request)
     context: dict[str, object] = {
         "params": params, "amenity_codes": FORM_AMENITIES, "price_kinds": tuple(PRICE_KIND_LABELS),
@@ -52,7 +53,7 @@ async def directory_page(request: Request) -> Response:
 
 
 async def directory_space(request: Request) -> Response:
-    pages = request.app.state.pages
+    pages = pages_of(request)
     actor_id = request.query_params.get("actor", "")
     hit = await listings_of(request).space(actor_id) if actor_id else None
     if hit is None:
@@ -66,7 +67,7 @@ async def directory_space(request: Request) -> Response:
 
 
 async def directory_events_page(request: Request) -> Response:
-    pages, listings = request.app.state.pages, listings_of(request)
+    pages, listings = pages_of(request), listings_of(request)
     params = query_params(request)
     context: dict[str, object] = {"params": params, "items": [], "next": None, "error": None,
                                   "feed_query": page_query(params)}
@@ -83,7 +84,7 @@ async def directory_events_page(request: Request) -> Response:
 
 
 async def directory_event(request: Request) -> Response:
-    pages = request.app.state.pages
+    pages = pages_of(request)
     object_id = request.query_params.get("id", "")
     hit = await listings_of(request).event(object_id) if object_id else None
     if hit is None:

@@ -18,6 +18,7 @@ from directory.richtext import plain_text, render_markdown
 from directory.space_schema import Space
 
 from ..negotiation import activity_response, json_bytes_response, wants_activity_json
+from ..pages import pages_of
 from ..services import Services, services_of
 
 __all__ = ["routes", "space_events_context"]
@@ -27,7 +28,7 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 
 def _not_found(request: Request, message: str) -> Response:
-    return request.app.state.pages.render(request, "error.html", {"title": "Not found", "message": message},
+    return pages_of(request).render(request, "error.html", {"title": "Not found", "message": message},
                                           status_code=404)
 
 
@@ -56,7 +57,7 @@ async def note_object(request: Request) -> Response:
 async def event_page(request: Request) -> Response:
     services = services_of(request)
     username = request.path_params["username"]
-    pages = request.app.state.pages
+    pages = pages_of(request)
     try:
         view = await services.events.get(username, request.path_params["event_id"])
         space_view = await services.spaces.get(username)
@@ -84,7 +85,7 @@ async def event_page(request: Request) -> Response:
 async def note_page(request: Request) -> Response:
     services = services_of(request)
     username = request.path_params["username"]
-    pages = request.app.state.pages
+    pages = pages_of(request)
     try:
         view = await services.posts.get(username, request.path_params["note_id"])
         space_view = await services.spaces.get(username)
@@ -120,7 +121,7 @@ async def network_page(request: Request) -> Response:
     services = services_of(request)
     events = await services.received.network_events()
     notes = await services.received.network_notes()
-    return request.app.state.pages.render(request, "network.html", {"events": events, "notes": notes})
+    return pages_of(request).render(request, "network.html", {"events": events, "notes": notes})
 
 
 async def space_events_context(services: Services, username: str, space: Space) -> dict[str, Any]:

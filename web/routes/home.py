@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..pages import pages_of
 from ..services import services_of
 
 __all__ = ["routes"]
@@ -13,7 +14,7 @@ __all__ = ["routes"]
 
 async def home(request: Request) -> Response:
     spaces = await services_of(request).spaces.list()
-    return request.app.state.pages.render(request, "home.html", {"spaces": spaces})
+    return pages_of(request).render(request, "home.html", {"spaces": spaces})
 
 
 routes = [Route("/", home)]
