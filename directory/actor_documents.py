@@ -18,7 +18,7 @@ from .models import SpaceRecord
 from .space_actor import ActorUrls, MediaRef, space_actor_document
 from .space_schema import Space
 
-__all__ = ["LocalActorDocument", "actor_urls", "local_actor_document"]
+__all__ = ["LocalActorDocument", "actor_urls", "local_actor_document", "space_document"]
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,11 @@ async def local_actor_document(ctx: FederationContext, username: str) -> LocalAc
         ).scalar_one_or_none()
     if record is None:
         return LocalActorDocument(200, _service_document(ctx, actor))
-    return LocalActorDocument(200, _space_document(ctx, actor, record))
+    return LocalActorDocument(200, space_document(ctx, actor, record))
 
 
-def _space_document(ctx: FederationContext, actor: LocalActor, record: SpaceRecord) -> dict[str, Any]:
+def space_document(ctx: FederationContext, actor: LocalActor, record: SpaceRecord) -> dict[str, Any]:
+    """The space's ``Organization``; ``actor`` is passed apart because ``record.actor`` may not be loaded."""
     return space_actor_document(
         Space.model_validate(record.profile),
         urls=actor_urls(ctx, actor.username),

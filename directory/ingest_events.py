@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import FederationContext
@@ -30,6 +30,7 @@ from .event_listing import remote_event_entry
 from .event_models import ReceivedObject
 from .indexing import remove_event_listing, upsert_event_listing
 from .listing_models import DirectoryListing
+from .received_copies import store_copy
 from .remote_objects import OBJECT_TYPES, ParsedObject, host_of, parse_remote_object, url_of
 
 __all__ = ["EventIngest", "ObjectFetcher"]
@@ -113,14 +114,7 @@ class EventIngest:
             recipients = await self._recipients(session, via, author, parsed)
             now = self.ctx.clock.now()
             for local_actor_id in recipients:
-                row = (await session.execute(select(ReceivedObject).where(
-                    ReceivedObject.local_actor_id == local_actor_id, ReceivedObject.object_id == parsed.id,
-                ))).scalar_one_or_none()
-                if row is None:
-                    row = ReceivedObject(local_actor_id=local_actor_id, object_id=parsed.id, received_at=now)
-                    session.add(row)
-                _fill(row, parsed, author)
-                row.updated_at = now
+                await store_copy(session, local_actor_id, parsed, author, now)
             if recipients:
                 await _list_event(session, parsed, author, now)
         log.info("stored %s %s for %d local spaces", parsed.type, parsed.id, len(recipients))
@@ -149,8 +143,10 @@ class EventIngest:
         async with self.ctx.db.transaction() as session:
             result = await session.execute(delete(ReceivedObject).where(ReceivedObject.object_id == object_id))
             await remove_event_listing(session, object_id)
-        if result.rowcount:
-            log.info("deleted %s (%d copies)", object_id, result.rowcount)
+        # A DELETE's result is a CursorResult; the ORM session's execute() is typed for SELECTs.
+        copies = cast("CursorResult[Any]", result).rowcount
+        if copies:
+            log.info("deleted %s (%d copies)", object_id, copies)
 
 
 async def _list_event(session: AsyncSession, parsed: ParsedObject, author: str, now: datetime) -> None:
@@ -160,19 +156,3 @@ async def _list_event(session: AsyncSession, parsed: ParsedObject, author: str, 
     if entry is not None:
         await upsert_event_listing(session, entry, now)
 
-
-def _fill(row: ReceivedObject, parsed: ParsedObject, author: str) -> None:
-    row.object_type = parsed.type
-    row.attributed_to = author
-    row.origin = host_of(parsed.id)
-    row.name = parsed.name
-    row.summary = parsed.summary
-    row.content = parsed.content
-    row.url = parsed.url
-    row.starts_at = parsed.starts_at
-    row.ends_at = parsed.ends_at
-    row.timezone = parsed.timezone
-    row.status = parsed.status
-    row.location = parsed.location
-    row.online_url = parsed.online_url
-    row.published = parsed.published

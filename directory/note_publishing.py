@@ -28,7 +28,8 @@ from .models import SpaceRecord
 from .note_document import Mention, NoteIds, linked_html, note_document
 from .object_urls import ObjectUrls
 from .publishing import publish_activity
-from .remote_objects import host_of, parse_remote_object
+from .received_copies import store_copy
+from .remote_objects import parse_remote_object
 from .space_schema import Space
 
 __all__ = ["delete_note", "note_as_document", "publish_note", "update_note"]
@@ -113,15 +114,4 @@ async def _copy_to_local_mentions(session: AsyncSession, ctx: FederationContext,
     actor_ids = (await session.scalars(select(LocalActor.id).where(
         LocalActor.username.in_(usernames), LocalActor.deleted_at.is_(None)))).all()
     for local_actor_id in actor_ids:
-        row = (await session.execute(select(ReceivedObject).where(
-            ReceivedObject.local_actor_id == local_actor_id, ReceivedObject.object_id == parsed.id,
-        ))).scalar_one_or_none()
-        if row is None:
-            row = ReceivedObject(local_actor_id=local_actor_id, object_id=parsed.id, received_at=now)
-            session.add(row)
-        row.object_type = parsed.type
-        row.attributed_to = str(document["attributedTo"])
-        row.origin = host_of(parsed.id)
-        row.name, row.summary, row.content, row.url = parsed.name, parsed.summary, parsed.content, parsed.url
-        row.published = parsed.published
-        row.updated_at = now
+        await store_copy(session, local_actor_id, parsed, str(document["attributedTo"]), now)

@@ -20,9 +20,8 @@ from federation.vocab import AS2_CONTEXT, PUBLIC
 
 from .errors import Conflict, Gone, NotFound, ValidationFailed
 from .indexing import index_local_space, remove_listing
-from .actor_documents import actor_urls
+from .actor_documents import space_document
 from .models import SpaceRecord
-from .space_actor import MediaRef, space_actor_document
 from .space_schema import Space, SpacePatch, apply_space_patch, validation_errors
 
 __all__ = ["SpaceService", "SpaceView", "parse_space", "parse_space_patch"]
@@ -183,8 +182,10 @@ async def _federate_actor_change(session: AsyncSession, ctx: FederationContext, 
     actor = record.actor
     actor_id = ctx.urls.actor(record.username)
     inboxes = await follower_inboxes(session, actor.id)
+    obj: str | dict[str, object]
+    context: object
     if kind == "Delete":
-        obj: object = actor_id
+        obj, context = actor_id, AS2_CONTEXT
         followed = await session.scalars(
             select(func.coalesce(RemoteActor.shared_inbox, RemoteActor.inbox))
             .join(Following, Following.remote_actor_id == RemoteActor.id)
@@ -192,9 +193,10 @@ async def _federate_actor_change(session: AsyncSession, ctx: FederationContext, 
         )
         inboxes |= {url for url in followed if url}
     else:
-        obj = _actor_document(ctx, record)
+        obj = space_document(ctx, actor, record)
+        context = obj.pop("@context")  # the activity carries it; the embedded actor does not repeat it
     activity = {
-        "@context": AS2_CONTEXT if kind == "Delete" else obj.pop("@context"),  # type: ignore[union-attr]
+        "@context": context,
         "id": new_activity_id(ctx, record.username),
         "type": kind,
         "actor": actor_id,
@@ -204,16 +206,3 @@ async def _federate_actor_change(session: AsyncSession, ctx: FederationContext, 
     }
     await enqueue_activity(session, ctx, actor=actor, activity=activity, inboxes=inboxes)
 
-
-def _actor_document(ctx: FederationContext, record: SpaceRecord) -> dict[str, object]:
-    actor = record.actor
-    return space_actor_document(
-        Space.model_validate(record.profile),
-        urls=actor_urls(ctx, record.username),
-        rsa_public_pem=actor.rsa_public_pem,
-        ed25519_multibase=actor.ed25519_public_multibase,
-        published=record.created_at,
-        updated=record.updated_at,
-        icon=MediaRef(url=str(record.icon["url"]), media_type=str(record.icon["media_type"])) if record.icon else None,
-        image=MediaRef(url=str(record.image["url"]), media_type=str(record.image["media_type"])) if record.image else None,
-    )

@@ -20,7 +20,7 @@ from directory.spaces import SpaceView
 
 from ..i18n import N_
 from .event_form import EventForm, event_form_from_event, event_form_from_submission, new_event_form, time_zones
-from .guard import PageContext, Redirect, admin_page, begin
+from .guard import PageContext, Redirect, admin_page, begin_space_page
 from .messages import localize
 
 __all__ = ["routes"]
@@ -59,9 +59,7 @@ def _event_id(request: Request) -> int:
 
 @admin_page
 async def list_events(request: Request) -> Response:
-    username = request.path_params["username"]
-    page = await begin(request)
-    await page.require_space(username)
+    username, page = await begin_space_page(request)
     view = await page.services.spaces.get(username)
     events, _ = await page.services.events.list(username, limit=LIST_LIMIT)
     upcoming, past = _split(events, page.services.ctx.clock.now())
@@ -82,9 +80,7 @@ def _render_form(page: PageContext, view: SpaceView, form: EventForm, event: Eve
 
 @admin_page
 async def new_event(request: Request) -> Response:
-    username = request.path_params["username"]
-    page = await begin(request)
-    await page.require_space(username)
+    username, page = await begin_space_page(request)
     view = await page.services.spaces.get(username)
     if page.form is None:
         return _render_form(page, view, new_event_form(_zone_of(view)), None)
@@ -104,9 +100,7 @@ async def new_event(request: Request) -> Response:
 
 @admin_page
 async def edit_event(request: Request) -> Response:
-    username = request.path_params["username"]
-    page = await begin(request)
-    await page.require_space(username)
+    username, page = await begin_space_page(request)
     view = await page.services.spaces.get(username)
     current = await page.services.events.get(username, _event_id(request))
     if page.form is None:
@@ -126,9 +120,7 @@ async def edit_event(request: Request) -> Response:
 
 @admin_page
 async def change_status(request: Request) -> Response:
-    username = request.path_params["username"]
-    page = await begin(request)
-    await page.require_space(username)
+    username, page = await begin_space_page(request)
     status = _STATUS_ACTIONS.get(request.path_params["action"])
     if page.form is None or status is None:
         raise Redirect(f"/admin/spaces/{username}/events")
@@ -138,9 +130,7 @@ async def change_status(request: Request) -> Response:
 
 @admin_page
 async def delete_event(request: Request) -> Response:
-    username = request.path_params["username"]
-    page = await begin(request)
-    await page.require_space(username)
+    username, page = await begin_space_page(request)
     current = await page.services.events.get(username, _event_id(request))
     if page.form is None:
         view = await page.services.spaces.get(username)

@@ -18,7 +18,7 @@ from federation.errors import NotFound
 from federation.remote_actors import host_of
 
 from ..i18n import N_
-from .guard import PageContext, Redirect, admin_page, begin
+from .guard import PageContext, Redirect, admin_page, begin_space_page
 
 __all__ = ["routes"]
 
@@ -43,9 +43,7 @@ def _done(page: PageContext) -> str | None:
 
 @admin_page
 async def followers(request: Request) -> Response:
-    username = request.path_params["username"]
-    page = await begin(request)
-    await page.require_space(username)
+    username, page = await begin_space_page(request)
     view = await page.services.spaces.get(username)
     listed = await page.services.follows.followers(username, cursor=None, limit=LIST_LIMIT)
     items = _with_host(listed.items)
@@ -59,9 +57,7 @@ async def followers(request: Request) -> Response:
 
 @admin_page
 async def decide(request: Request) -> Response:
-    username = request.path_params["username"]
-    page = await begin(request)
-    await page.require_space(username)
+    username, page = await begin_space_page(request)
     accept = request.path_params["decision"] == "accept"
     if page.form is None or request.path_params["decision"] not in ("accept", "reject"):
         raise Redirect(f"/admin/spaces/{username}/followers")
@@ -81,9 +77,7 @@ async def _render_following(page: PageContext, username: str, *, values: dict[st
 
 @admin_page
 async def following(request: Request) -> Response:
-    username = request.path_params["username"]
-    page = await begin(request)
-    await page.require_space(username)
+    username, page = await begin_space_page(request)
     if page.form is None:
         return await _render_following(page, username)
     field = "hub" if "hub" in page.form else "target"
@@ -104,9 +98,7 @@ async def following(request: Request) -> Response:
 
 @admin_page
 async def unfollow(request: Request) -> Response:
-    username = request.path_params["username"]
-    page = await begin(request)
-    await page.require_space(username)
+    username, page = await begin_space_page(request)
     raw = page.form.get("target", "") if page.form is not None else ""
     try:
         await page.services.follows.unfollow(username, raw if isinstance(raw, str) else "")

@@ -18,12 +18,14 @@ from directory.errors import Gone, NotFound
 
 from ..admin_models import Administrator
 from ..i18n import N_
+from ..pages import pages_of
 from ..services import Services, services_of
 from .accounts import AdminAccounts
 from .csrf import CSRF_FIELD, CsrfFailed, check_csrf, csrf_token
 from .sessions import SessionStore, new_session_id, session_id_of, set_session_cookie
 
-__all__ = ["AdminState", "Forbidden", "PageContext", "Redirect", "admin_page", "admin_state", "begin"]
+__all__ = ["AdminState", "Forbidden", "PageContext", "Redirect", "admin_page", "admin_state", "begin",
+           "begin_space_page"]
 
 # Upload forms are the only big ones; the body cap (8 MiB) applies before this.
 MAX_FORM_FIELDS = 400
@@ -75,7 +77,7 @@ class PageContext:
         return csrf_token(self.state.secret, self.session_id)
 
     def render(self, template: str, context: dict[str, Any], *, status_code: int = 200) -> Response:
-        pages = self.request.app.state.pages
+        pages = pages_of(self.request)
         response: Response = pages.render(self.request, template, {
             "csrf_field": CSRF_FIELD, "csrf_token": self.csrf, "admin": self.admin, **context,
         }, status_code=status_code, headers={"Cache-Control": "no-store"})
@@ -84,7 +86,7 @@ class PageContext:
         return response
 
     def text(self, message: str) -> str:
-        translate: Callable[[str], str] = self.request.app.state.pages.gettext(self.request)
+        translate: Callable[[str], str] = pages_of(self.request).gettext(self.request)
         return translate(message)
 
     async def require_space(self, username: str) -> None:
@@ -109,6 +111,14 @@ async def begin(request: Request, *, signed_in: bool = True) -> PageContext:
     if session_id is None:
         return PageContext(request, new_session_id(), True, admin, form)
     return PageContext(request, session_id, False, admin, form)
+
+
+async def begin_space_page(request: Request) -> tuple[str, PageContext]:
+    """``begin`` for a page under ``/admin/spaces/{username}``, then 403 unless the administrator manages it."""
+    username: str = request.path_params["username"]
+    page = await begin(request)
+    await page.require_space(username)
+    return username, page
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -142,7 +152,7 @@ def admin_page(handler: Handler) -> Handler:
 
 
 def _error(request: Request, status: int, title: str, message: str) -> Response:
-    pages = request.app.state.pages
+    pages = pages_of(request)
     translate = pages.gettext(request)
     response: Response = pages.render(request, "error.html", {"title": translate(title),
                                                               "message": translate(message)}, status_code=status)

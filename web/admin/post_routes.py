@@ -17,7 +17,7 @@ from directory.note_document import linked_html
 from directory.posts import parse_post
 
 from ..i18n import N_
-from .guard import PageContext, Redirect, admin_page, begin
+from .guard import PageContext, Redirect, admin_page, begin_space_page
 from .messages import localize
 
 __all__ = ["routes"]
@@ -39,9 +39,7 @@ async def _render(page: PageContext, username: str, content: str, *, preview: st
 
 @admin_page
 async def posts(request: Request) -> Response:
-    username = request.path_params["username"]
-    page = await begin(request)
-    await page.require_space(username)
+    username, page = await begin_space_page(request)
     if page.form is None:
         return await _render(page, username, "")
     raw = page.form.get("content", "")

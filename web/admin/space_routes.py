@@ -20,7 +20,7 @@ from directory.vocabulary import AMENITY_LABELS, PRICE_KIND_LABELS, WEEKDAYS
 from ..i18n import N_
 from ..media import IMAGE_KINDS, ImageRejected, store_space_image
 from .forms import SpaceForm, space_form_from_space, space_form_from_submission
-from .guard import PageContext, Redirect, admin_page, begin
+from .guard import PageContext, Redirect, admin_page, begin_space_page
 from .messages import localize
 
 __all__ = ["routes"]
@@ -49,9 +49,7 @@ def _render_edit(page: PageContext, view: SpaceView, form: SpaceForm, *, status_
 
 @admin_page
 async def edit_space(request: Request) -> Response:
-    username = request.path_params["username"]
-    page = await begin(request)
-    await page.require_space(username)
+    username, page = await begin_space_page(request)
     view = await page.services.spaces.get(username)
     if page.form is None:
         return _render_edit(page, view, space_form_from_space(view.space))
@@ -72,10 +70,8 @@ async def edit_space(request: Request) -> Response:
 
 @admin_page
 async def upload_image(request: Request) -> Response:
-    username = request.path_params["username"]
+    username, page = await begin_space_page(request)
     kind = request.path_params["kind"]
-    page = await begin(request)
-    await page.require_space(username)
     if kind not in IMAGE_KINDS or page.form is None:
         raise Redirect(f"/admin/spaces/{username}")
     upload = page.form.get("file")
