@@ -2,14 +2,14 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 20:02:12.949870
+Create Date: 2026-11-25 20:16:05.845819
 """
 from __future__ import annotations
 
 from alembic import op
 import sqlalchemy as sa
 import federation.db
-
+from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
@@ -63,6 +63,7 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('summary_text', sa.Text(), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('search_vector', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=True),
     sa.Column('starts_at', federation.db.UTCDateTime(), nullable=False),
     sa.Column('ends_at', federation.db.UTCDateTime(), nullable=True),
     sa.Column('until_at', federation.db.UTCDateTime(), nullable=False),
@@ -104,6 +105,7 @@ def upgrade() -> None:
     sa.Column('summary_html', sa.Text(), nullable=False),
     sa.Column('summary_text', sa.Text(), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('search_vector', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=True),
     sa.Column('street', sa.String(length=200), nullable=True),
     sa.Column('locality', sa.String(length=100), nullable=True),
     sa.Column('locality_key', sa.String(length=100), nullable=True),
