@@ -120,7 +120,13 @@ def postal_line(address: Address) -> str:
 
 
 def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC with a Z; milliseconds kept when there are any, so that an edit made
+    within the same second as the post still moves `updated` forward (Mastodon
+    applies an edit only then)."""
+    utc = moment.astimezone(timezone.utc)
+    if utc.microsecond:
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def ical_status(status: str) -> str:
