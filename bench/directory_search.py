@@ -8,7 +8,7 @@ The data set is generated once and cached, keyed by seed, sizes, the directory t
 columns and the day: an SQLite file under the temporary folder, or a database of its
 own (`espresso_dirbench_<key>`) on the PostgreSQL server given. A cached set gets the
 indexes the models declare now (`sync_indexes`) and a fresh ANALYZE, so index work
-needs no reload. The first `VERIFY_SPACES` spaces go through
+needs no reload; when a new set is complete, older ones (files, databases) are removed. The first `VERIFY_SPACES` spaces go through
 `directory.indexing.upsert_remote_listing` (the production path) and the bulk rows
 for them are checked against what it wrote; the rest are inserted in large batches
 with the same helpers (`fold`, `plain_text`, `space_timezone`, ...) and full-text rows.
