@@ -4,13 +4,22 @@ The activity was verified and checked for origin when it arrived; here it
 is applied. Types nobody handles are accepted and ignored. Other layers add
 handlers (`register`) for what they care about (`Create`, `Announce`, ...).
 Raising makes the worker retry the row later; returning marks it done.
+
+Batches (`process_batch`, what the worker calls): the rows of one claim are
+applied in the order they arrived, so an `Undo` never overtakes its `Follow`.
+Consecutive `Follow`/`Undo`/`Accept`/`Reject` rows (when nobody registered
+extra handlers for them) share one transaction instead of one each, with the
+batch's remote actors looked up in one query; any other row runs alone, in its
+place. If a row of a shared transaction fails, the whole transaction is
+rolled back and its rows are run one at a time, so only the failing one is
+retried.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -20,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .actors import get_local_actor
 from .context import FederationContext
 from .errors import InvalidActivity, RemoteGone
+from .follow_batches import IncomingFollow, record_incoming_follows
 from .follows import drop_relations, record_incoming_follow
 from .models import Follower, Following, InboxActivity, LocalActor, RemoteActor
 from .remote_actors import ACTOR_TYPES, RemoteActors, parse_actor
@@ -59,6 +69,16 @@ class ReceivedActivity:
 
 
 Handler = Callable[[ReceivedActivity], Awaitable[None]]
+# The types whose built-in handling can share a transaction with its neighbours.
+_BATCHED = frozenset({"Follow", "Undo", "Accept", "Reject"})
+
+
+@dataclass
+class _Batch:
+    """What one shared transaction has looked up already."""
+
+    remotes: dict[str, RemoteActor] = field(default_factory=dict)  # by ap_id; gone ones left out
+    locals: dict[str, LocalActor | None] = field(default_factory=dict)  # by actor URL
 
 
 class InboxProcessor:
@@ -81,20 +101,113 @@ class InboxProcessor:
         self._handlers.setdefault(activity_type, []).append(handler)
 
     async def __call__(self, row: InboxActivity) -> None:
-        activity = ReceivedActivity(
-            row_id=row.id, id=row.activity_id, type=row.activity_type, actor=row.actor_id,
-            recipient=row.recipient_username, document=orjson.loads(row.body),
-        )
+        await self._run_one(_received(row))
+
+    async def _run_one(self, activity: ReceivedActivity) -> None:
         handlers = self._handlers.get(activity.type, [])
         if not handlers:
             log.debug("ignored %s %s", activity.type, activity.id)
         for handler in handlers:
             await handler(activity)
 
+    # ---- batches ----
+    async def process_batch(self, rows: Sequence[InboxActivity]) -> list[Exception | None]:
+        """Apply ``rows`` in order; for each, None (done) or the exception that makes the worker retry it."""
+        results: list[Exception | None] = [None] * len(rows)
+        decoded: list[ReceivedActivity | None] = []
+        for n, row in enumerate(rows):
+            try:
+                decoded.append(_received(row))
+            except Exception as exc:  # the worker boundary: a row that cannot be read is retried, then failed
+                decoded.append(None)
+                results[n] = exc
+        start = 0
+        while start < len(rows):
+            activity = decoded[start]
+            if activity is None:
+                start += 1
+            elif not self._batchable(activity):
+                results[start] = await _outcome(self._run_one(activity))
+                start += 1
+            else:
+                end = start + 1
+                while end < len(rows) and (following := decoded[end]) is not None and self._batchable(following):
+                    end += 1
+                segment = [a for a in decoded[start:end] if a is not None]
+                results[start:end] = await self._run_segment(segment)
+                start = end
+        return results
+
+    def _batchable(self, activity: ReceivedActivity) -> bool:
+        return activity.type in _BATCHED and len(self._handlers.get(activity.type, ())) == 1
+
+    async def _run_segment(self, segment: list[ReceivedActivity]) -> list[Exception | None]:
+        if len(segment) > 1:
+            try:
+                batch = await self._prepare(segment)
+                async with self.ctx.db.transaction() as session:
+                    follows: list[IncomingFollow] = []  # a run of consecutive Follows, applied in bulk
+                    for activity in segment:
+                        if activity.type == "Follow":
+                            follow = await self._incoming_follow(session, activity, batch)
+                            if follow is not None:
+                                follows.append(follow)
+                            continue
+                        await record_incoming_follows(session, self.ctx, follows)
+                        follows = []
+                        await self._apply(session, activity, batch)
+                    await record_incoming_follows(session, self.ctx, follows)
+                return [None] * len(segment)
+            except Exception as exc:  # rolled back: find the culprit one row at a time
+                log.info("inbox batch of %d rolled back (%s); running its rows one by one", len(segment), exc)
+        return [await _outcome(self._run_one(activity)) for activity in segment]
+
+    async def _prepare(self, segment: list[ReceivedActivity]) -> _Batch:
+        """The Follows' actors, from the database in one query, else fetched (outside any transaction)."""
+        batch = _Batch()
+        wanted = {a.actor for a in segment if a.type == "Follow"}
+        if not wanted:
+            return batch
+        async with self.ctx.db.sessions() as session:
+            found = (await session.scalars(select(RemoteActor).where(RemoteActor.ap_id.in_(wanted)))).all()
+        batch.remotes = {r.ap_id: r for r in found if r.gone_at is None}
+        for actor_id in sorted(wanted - batch.remotes.keys()):
+            try:
+                batch.remotes[actor_id] = await self.actors.get(actor_id)
+            except RemoteGone:
+                pass  # its Follow is dropped, as when handled alone
+        return batch
+
+    async def _incoming_follow(self, session: AsyncSession, activity: ReceivedActivity,
+                               batch: _Batch) -> IncomingFollow | None:
+        """What `_apply_follow` checks, for the bulk path (`federation.follow_batches`)."""
+        if activity.id is None:
+            raise InvalidActivity("a Follow without an id cannot be accepted (the Accept must name it)")
+        remote = batch.remotes.get(activity.actor)
+        if remote is None:
+            return None
+        local = await self._local_target(session, activity.object_id, batch.locals)
+        if local is None:
+            log.info("Follow %s names no local actor (%s)", activity.id, activity.object_id)
+            return None
+        return IncomingFollow(activity.id, local, remote)
+
+    async def _apply(self, session: AsyncSession, activity: ReceivedActivity, batch: _Batch) -> None:
+        if activity.type == "Undo":
+            await self._apply_undo(session, activity)
+        else:
+            await self._apply_answer(session, activity, "accepted" if activity.type == "Accept" else "rejected")
+
     # ---- helpers ----
-    async def _local_target(self, session: AsyncSession, actor_id: str | None) -> LocalActor | None:
+    async def _local_target(self, session: AsyncSession, actor_id: str | None,
+                            cache: dict[str, LocalActor | None] | None = None) -> LocalActor | None:
+        if cache is not None and actor_id in cache:
+            return cache[actor_id]
         username = self.ctx.urls.username_of(actor_id) if actor_id else None
-        return await get_local_actor(session, username) if username else None
+        local = await get_local_actor(session, username) if username else None
+        if cache is not None and actor_id is not None:
+            cache[actor_id] = local
+        return local
 
     async def _known(self, session: AsyncSession, actor_id: str) -> RemoteActor | None:
         return (await session.execute(select(RemoteActor).where(RemoteActor.ap_id == actor_id))).scalar_one_or_none()
@@ -108,40 +221,48 @@ class InboxProcessor:
         except RemoteGone:
             return
         async with self.ctx.db.transaction() as session:
-            local = await self._local_target(session, activity.object_id)
-            if local is None:
-                log.info("Follow %s names no local actor (%s)", activity.id, activity.object_id)
-                return
-            remote = await session.get(RemoteActor, remote.id)
-            if remote is None:
-                return
-            await record_incoming_follow(session, self.ctx, local, remote, activity.id)
+            await self._apply_follow(session, activity, remote.id, None)
+
+    async def _apply_follow(self, session: AsyncSession, activity: ReceivedActivity, remote_id: int,
+                            locals_: dict[str, LocalActor | None] | None) -> None:
+        if activity.id is None:
+            raise InvalidActivity("a Follow without an id cannot be accepted (the Accept must name it)")
+        local = await self._local_target(session, activity.object_id, locals_)
+        if local is None:
+            log.info("Follow %s names no local actor (%s)", activity.id, activity.object_id)
+            return
+        remote = await session.get(RemoteActor, remote_id)
+        if remote is None or remote.gone_at is not None:
+            return
+        await record_incoming_follow(session, self.ctx, local, remote, activity.id)
 
     async def _undo(self, activity: ReceivedActivity) -> None:
+        async with self.ctx.db.transaction() as session:
+            await self._apply_undo(session, activity)
+
+    async def _apply_undo(self, session: AsyncSession, activity: ReceivedActivity) -> None:
         if activity.object_type == "Block":
-            async with self.ctx.db.transaction() as session:
-                await session.execute(
-                    update(RemoteActor).where(RemoteActor.ap_id == activity.actor).values(blocked_us_at=None)
-                )
+            await session.execute(
+                update(RemoteActor).where(RemoteActor.ap_id == activity.actor).values(blocked_us_at=None)
+            )
             return
         if activity.object_type not in (None, "Follow"):
             return
         follow_id = activity.object_id
-        async with self.ctx.db.transaction() as session:
-            remote = await self._known(session, activity.actor)
-            if remote is None:
-                return
-            query = select(Follower).where(Follower.remote_actor_id == remote.id)
-            obj = activity.object
-            local = await self._local_target(session, obj.get("object") if isinstance(obj, dict) else None)
-            if local is not None:
-                query = query.where(Follower.local_actor_id == local.id)
-            elif follow_id is not None:
-                query = query.where(Follower.follow_activity_id == follow_id)
-            else:
-                return
-            for row in list((await session.execute(query)).scalars()):
-                await session.delete(row)
+        remote = await self._known(session, activity.actor)
+        if remote is None:
+            return
+        query = select(Follower).where(Follower.remote_actor_id == remote.id)
+        obj = activity.object
+        local = await self._local_target(session, obj.get("object") if isinstance(obj, dict) else None)
+        if local is not None:
+            query = query.where(Follower.local_actor_id == local.id)
+        elif follow_id is not None:
+            query = query.where(Follower.follow_activity_id == follow_id)
+        else:
+            return
+        for row in list((await session.execute(query)).scalars()):
+            await session.delete(row)
 
     async def _our_follow(self, session: AsyncSession, activity: ReceivedActivity) -> Following | None:
         """The Following an Accept/Reject answers: by our Follow's id, else by who follows whom."""
@@ -166,13 +287,16 @@ class InboxProcessor:
 
     async def _answer(self, activity: ReceivedActivity, state: str) -> None:
         async with self.ctx.db.transaction() as session:
-            row = await self._our_follow(session, activity)
-            if row is None:
-                log.info("%s %s answers no follow of ours", activity.type, activity.id)
-                return
-            row.state = state
-            row.error = None
-            row.updated_at = self.ctx.clock.now()
+            await self._apply_answer(session, activity, state)
+
+    async def _apply_answer(self, session: AsyncSession, activity: ReceivedActivity, state: str) -> None:
+        row = await self._our_follow(session, activity)
+        if row is None:
+            log.info("%s %s answers no follow of ours", activity.type, activity.id)
+            return
+        row.state = state
+        row.error = None
+        row.updated_at = self.ctx.clock.now()
 
     async def _update(self, activity: ReceivedActivity) -> None:
         obj = activity.object
@@ -213,3 +337,18 @@ class InboxProcessor:
             # Both ways: they no longer follow us, and we no longer follow (or deliver to) them.
             await drop_relations(session, remote.id, local_actor_id=local.id)
             remote.blocked_us_at = self.ctx.clock.now()
+
+
+def _received(row: InboxActivity) -> ReceivedActivity:
+    return ReceivedActivity(
+        row_id=row.id, id=row.activity_id, type=row.activity_type, actor=row.actor_id,
+        recipient=row.recipient_username, document=orjson.loads(row.body),
+    )
+
+
+async def _outcome(work: Awaitable[None]) -> Exception | None:
+    try:
+        await work
+    except Exception as exc:  # the worker boundary: the error goes on the row
+        return exc
+    return None
