@@ -192,6 +192,7 @@ class DeliveryClient:
         address_filter: AddressFilter | None = None,
         ssl_context: ssl.SSLContext | None = None,
         max_idle_per_origin: int = 8,
+        max_idle: int = 512,
         keepalive_expiry: float = 5.0,
     ) -> None:
         if address_filter is None:
@@ -199,13 +200,18 @@ class DeliveryClient:
         self._guard = GuardedNetworkBackend(address_filter)
         self._policy = policy
         self._ssl = ssl_context
-        self._max_idle = max_idle_per_origin
+        self._max_idle_per_origin = max_idle_per_origin
+        # A fan-out touches thousands of hosts once: without a total cap their idle sockets would pile up.
+        self._max_idle = max_idle
+        self._idle_count = 0
+        self._swept_at = time.monotonic()
         self._expiry = keepalive_expiry
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._user_agent = policy.user_agent
 
     async def aclose(self) -> None:
         idle, self._idle = self._idle, {}
+        self._idle_count = 0
         for connections in idle.values():
             for connection in connections:
                 connection.close()
@@ -257,22 +263,46 @@ class DeliveryClient:
         now = time.monotonic()
         while idle:
             connection = idle.pop()
+            self._idle_count -= 1
             if not connection.closed and now - connection.idle_since < self._expiry:
                 return connection
             connection.close()
         return None
+
+    def _keep(self, origin: tuple[str, str, int], connection: _Connection) -> None:
+        now = time.monotonic()
+        if now - self._swept_at >= self._expiry:
+            self._sweep(now)
+        idle = self._idle.setdefault(origin, [])
+        if len(idle) >= self._max_idle_per_origin or self._idle_count >= self._max_idle:
+            connection.close()
+            return
+        connection.idle_since = now
+        idle.append(connection)
+        self._idle_count += 1
+
+    def _sweep(self, now: float) -> None:
+        """Close idle connections past their expiry (or closed by the peer), for origins not seen since."""
+        self._swept_at = now
+        for origin in list(self._idle):
+            kept = []
+            for connection in self._idle[origin]:
+                if not connection.closed and now - connection.idle_since < self._expiry:
+                    kept.append(connection)
+                else:
+                    connection.close()
+            if kept:
+                self._idle[origin] = kept
+            else:
+                del self._idle[origin]
+        self._idle_count = sum(len(connections) for connections in self._idle.values())
 
     async def _exchange(
         self, origin: tuple[str, str, int], connection: _Connection, request: bytes, keep_body: int, *, reused: bool
     ) -> PostAnswer:
         answer, reusable = await connection.exchange(request, keep_body, reused=reused)
         if reusable:
-            idle = self._idle.setdefault(origin, [])
-            if len(idle) < self._max_idle:
-                connection.idle_since = time.monotonic()
-                idle.append(connection)
-            else:
-                connection.close()
+            self._keep(origin, connection)
         return answer
 
     async def _connect(self, scheme: str, host: str, port: int) -> _Connection:

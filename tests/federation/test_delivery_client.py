@@ -178,3 +178,15 @@ async def test_delivery_client__no_header_injection() -> None:
         await client.post(peer.url("/in box/é"), [], b"{}")
     await client.aclose()
     assert peer.heads[0].startswith(b"POST /in%20box/%C3%A9 HTTP/1.1\r\n")
+
+
+async def test_delivery_client__idle_connections_are_capped_and_expire() -> None:
+    client = DeliveryClient(LOOPBACK, max_idle=2, keepalive_expiry=0.05)
+    async with raw_peer(status(202)) as a, raw_peer(status(202)) as b, raw_peer(status(202)) as c:
+        for peer in (a, b, c):
+            await client.post(peer.url(), [], b"{}")
+        assert client._idle_count == 2  # the third host's connection was closed, not kept
+        await asyncio.sleep(0.1)
+        await client.post(a.url(), [], b"{}")  # expired: a new connection, and the others swept
+        assert a.connections == 2 and client._idle_count == 1
+    await client.aclose()
