@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlencode, urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -171,6 +171,14 @@ def find_key(document: dict[str, Any], key_id: str) -> PublicKeyObject | None:
         if isinstance(method, dict) and method.get("id") == key_id and isinstance(method.get("publicKeyMultibase"), str):
             return ed25519_public_key_from_multibase(method["publicKeyMultibase"])
     return None
+
+
+# Built once: constructing the statement per lookup cost as much as running it.
+_KEY_QUERY = (
+    select(RemoteActor.ap_id, RemoteActor.public_key_pem, RemoteActor.document, RemoteActor.gone_at)
+    .where((RemoteActor.public_key_id == bindparam("key_id")) | (RemoteActor.ap_id == bindparam("url")))
+    .limit(1)
+)
 
 
 @dataclass
@@ -352,11 +360,7 @@ class RemoteActors:
     async def _key_from_db(self, key_id: str) -> PublicKey | None:
         # A plain connection, no ORM session: once per signer on the inbox path (keys are cached after).
         async with self.ctx.db.read_engine.connect() as connection:
-            row = (await connection.execute(
-                select(RemoteActor.ap_id, RemoteActor.public_key_pem, RemoteActor.document, RemoteActor.gone_at)
-                .where((RemoteActor.public_key_id == key_id) | (RemoteActor.ap_id == urldefrag(key_id).url))
-                .limit(1)
-            )).first()
+            row = (await connection.execute(_KEY_QUERY, {"key_id": key_id, "url": urldefrag(key_id).url})).first()
         if row is None or row.gone_at is not None:
             return None
         key = find_key(row.document, key_id)
