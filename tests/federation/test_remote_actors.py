@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -97,3 +98,23 @@ async def test_resolve_key__gone_actor_raises_actor_gone(actors: RemoteActors, r
 
 def test_parse_handle_shapes() -> None:
     assert parse_handle("@a@127.0.0.1:8000") is not None and parse_handle("http://x/users/a") is None
+
+
+async def test_resolve_key__concurrent_first_lookups_share_one_query(database: Database, remote: RemoteHost) -> None:
+    # Stored by one resolver, looked up cold by another: the requests of one loop turn are answered
+    # together, each with its own actor's key, and a key nobody stored still goes to its host.
+    for name in ("bob", "cy"):
+        remote.add_actor(name)
+    storing = RemoteActors(_ctx(database))
+    for name in ("alice", "bob", "cy"):
+        await storing.resolve(remote.actor_id(name))
+    await storing.aclose()
+    remote.add_actor("dee")  # known to its host only
+    fresh = RemoteActors(_ctx(database))
+    try:
+        keys = await asyncio.gather(*(fresh.resolve_key(remote.key_id(name), False)
+                                      for name in ("alice", "bob", "cy", "alice", "dee")))
+    finally:
+        await fresh.aclose()
+    assert [key.owner for key in keys] == [remote.actor_id(n) for n in ("alice", "bob", "cy", "alice", "dee")]
+    assert public_key_to_pem(keys[1].key) == public_key_to_pem(remote.actors["bob"].key.public_key())  # type: ignore[arg-type]
