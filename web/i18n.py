@@ -25,6 +25,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from starlette.requests import HTTPConnection
 
+from directory.event_text import event_when
 from directory.vocabulary import AMENITY_LABELS, PRICE_KIND_LABELS, WEEKDAY_LABELS, Label
 
 __all__ = [
@@ -34,7 +35,9 @@ __all__ = [
     "Catalogues",
     "N_",
     "choose_language",
+    "country_name",
     "current_language",
+    "format_event_when",
     "format_money",
     "format_when",
     "vocabulary_label",
@@ -128,10 +131,12 @@ def language_from_header(header: str) -> str:
     return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
 
 
-def format_when(value: datetime | date | None, format: str = "medium") -> str:
-    """`|datetime`: a date or date-time in the page's language (e.g. "22 set 2027, 09:30")."""
-    if value is None:
+def format_when(value: datetime | date | str | None, format: str = "medium") -> str:
+    """`|datetime`: a date or date-time (or its ISO text) in the page's language (e.g. "22 set 2027, 09:30")."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     locale = Locale.parse(current_language())
     if isinstance(value, datetime):
         return babel_format_datetime(value, format=format, locale=locale, tzinfo=value.tzinfo)
@@ -139,8 +144,34 @@ def format_when(value: datetime | date | None, format: str = "medium") -> str:
 
 
 def format_money(amount: str | Decimal | float, currency: str) -> str:
-    """`|money("EUR")`: "€15.00" in English, "15,00 €" in Italian."""
-    return format_currency(Decimal(str(amount)), currency, locale=Locale.parse(current_language()))
+    """`|money("EUR")`: "€15.00" in English, "15,00 €" in Italian; "Free" for a zero amount
+    (a Coworking Visa costs nothing, and "€0.00" reads like a missing price)."""
+    value = Decimal(str(amount))
+    if value == 0:
+        return gettext_active(N_("Free"))
+    return format_currency(value, currency, locale=Locale.parse(current_language()))
+
+
+def _moment(value: datetime | str) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def format_event_when(starts_at: datetime | str | None, ends_at: datetime | str | None = None,
+                      timezone_name: str | None = None) -> str:
+    """`event_when(...)`: an event's date and time in its own time zone, in the page's language
+    (API values are ISO strings in UTC; shown as is they read as local times, an hour or two off)."""
+    if not starts_at:
+        return ""
+    return event_when(_moment(starts_at), _moment(ends_at) if ends_at else None, timezone_name or None,
+                      current_language())
+
+
+def country_name(code: str | None) -> str:
+    """`|country`: "IT" → "Italy" / "Italia"; an unknown code is shown as given."""
+    if not code:
+        return ""
+    name: str = Locale.parse(current_language()).territories.get(code.upper(), code)
+    return name
 
 
 _VOCABULARIES: dict[str, dict[str, Label]] = {

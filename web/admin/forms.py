@@ -18,12 +18,23 @@ from directory.vocabulary import WEEKDAYS
 
 from ..i18n import N_
 
-__all__ = ["SLOTS_PER_DAY", "SpaceForm", "space_form_from_space", "space_form_from_submission"]
+__all__ = ["SLOTS_PER_DAY", "SpaceForm", "space_form_from_space", "space_form_from_submission", "web_address"]
 
 SLOTS_PER_DAY = 2
 EMPTY_PRICE_ROWS = 2
 _LIST_SPLIT_RE = re.compile(r"[,\s]+")
 _ADDRESS_FIELDS = ("street", "locality", "region", "postal_code", "country")
+
+
+def web_address(text: str) -> str | None:
+    """What a manager typed as a website: "www.racale.it" becomes "https://www.racale.it"
+    (people rarely type the scheme; anything else is left for validation to name)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if "://" not in text and "." in text and " " not in text and "@" not in text:
+        return f"https://{text}"
+    return text
 
 
 @dataclass
@@ -47,7 +58,7 @@ class SpaceForm:
             "name": v["name"],
             "summary": v["summary"] or None,
             "address": {key: (v[key] or None) for key in _ADDRESS_FIELDS},
-            "website": v["website"] or None,
+            "website": web_address(v["website"]),
             "email": v["email"] or None,
             "phone": v["phone"] or None,
             "amenities": sorted(v["amenities"]),

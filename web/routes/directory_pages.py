@@ -11,6 +11,7 @@ from directory.search_params import InvalidParameter
 from directory.vocabulary import AMENITY_LABELS, PRICE_KIND_LABELS
 
 from .directory_api import listings_of, next_url, page_query, query_params
+from ..i18n import N_
 from ..pages import pages_of
 from ..services import services_of
 
@@ -29,6 +30,13 @@ def _map_points(items: list[dict[str, object]]) -> str:
     ]
     # Embedded in a <script type="application/json">: keep "</" out of it.
     return orjson.dumps(points).decode().replace("</", "<\\/")
+
+
+def _not_listed(request: Request, message: str) -> Response:
+    pages = pages_of(request)
+    translate = pages.gettext(request)
+    return pages.render(request, "error.html", {"title": translate(N_("Not found")), "message": translate(message)},
+                        status_code=404)
 
 
 async def directory_page(request: Request) -> Response:
@@ -57,8 +65,7 @@ async def directory_space(request: Request) -> Response:
     actor_id = request.query_params.get("actor", "")
     hit = await listings_of(request).space(actor_id) if actor_id else None
     if hit is None:
-        return pages.render(request, "error.html", {"title": "Not found", "message": "This space is not listed."},
-                            status_code=404)
+        return _not_listed(request, N_("This space is not listed."))
     events = await listings_of(request).events(listings_of(request).event_query({"space": [actor_id]}))
     context = {"space": hit.to_json(), "open_now": hit.is_open(), "events": [e.to_json() for e in events.items],
                "map_tiles": services_of(request).settings.map_tiles,
@@ -88,8 +95,7 @@ async def directory_event(request: Request) -> Response:
     object_id = request.query_params.get("id", "")
     hit = await listings_of(request).event(object_id) if object_id else None
     if hit is None:
-        return pages.render(request, "error.html", {"title": "Not found", "message": "This event is not listed."},
-                            status_code=404)
+        return _not_listed(request, N_("This event is not listed."))
     return pages.render(request, "directory_event.html", {"event": hit.to_json()})
 
 

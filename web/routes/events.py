@@ -17,6 +17,7 @@ from directory.event_text import event_when, language_of
 from directory.richtext import plain_text, render_markdown
 from directory.space_schema import Space
 
+from ..i18n import N_
 from ..negotiation import activity_response, json_bytes_response, wants_activity_json
 from ..pages import pages_of
 from ..services import Services, services_of
@@ -27,9 +28,16 @@ ICS = "text/calendar; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
 
 
+def _error(request: Request, title: str, message: str, status_code: int) -> Response:
+    """An error page, its texts (marked with ``N_``) in the visitor's language."""
+    pages = pages_of(request)
+    translate = pages.gettext(request)
+    return pages.render(request, "error.html", {"title": translate(title), "message": translate(message)},
+                        status_code=status_code)
+
+
 def _not_found(request: Request, message: str) -> Response:
-    return pages_of(request).render(request, "error.html", {"title": "Not found", "message": message},
-                                          status_code=404)
+    return _error(request, N_("Not found"), message, 404)
 
 
 async def event_object(request: Request) -> Response:
@@ -62,16 +70,15 @@ async def event_page(request: Request) -> Response:
         view = await services.events.get(username, request.path_params["event_id"])
         space_view = await services.spaces.get(username)
     except Gone:
-        return pages.render(request, "error.html", {"title": "Deleted", "message": "This event was deleted."},
-                            status_code=410)
+        return _error(request, N_("Deleted"), N_("This event was deleted."), 410)
     except NotFound:
-        return _not_found(request, "No such event.")
+        return _not_found(request, N_("No such event."))
     space = space_view.space
     event = view.event
-    language = language_of(space.languages)
     place = resolve_place(event, space)
     description_html = render_markdown(event.description or "")
-    when = event_when(event.starts_at, event.ends_at, event.timezone, language)
+    # In the visitor's language (the federated summary uses the space's own language instead).
+    when = event_when(event.starts_at, event.ends_at, event.timezone, pages.language(request))
     json_ld = orjson.dumps(schema_org_event(view, space, organizer_url=space_view.profile_url)).decode()
     context = {
         "view": view, "event": event, "space": space, "space_view": space_view, "when": when,
@@ -90,10 +97,9 @@ async def note_page(request: Request) -> Response:
         view = await services.posts.get(username, request.path_params["note_id"])
         space_view = await services.spaces.get(username)
     except Gone:
-        return pages.render(request, "error.html", {"title": "Deleted", "message": "This post was deleted."},
-                            status_code=410)
+        return _error(request, N_("Deleted"), N_("This post was deleted."), 410)
     except NotFound:
-        return _not_found(request, "No such post.")
+        return _not_found(request, N_("No such post."))
     return pages.render(request, "note.html", {"view": view, "space_view": space_view,
                                                "description": plain_text(view.content_html)[:300]})
 

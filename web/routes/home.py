@@ -13,8 +13,10 @@ __all__ = ["routes"]
 
 
 async def home(request: Request) -> Response:
-    spaces = await services_of(request).spaces.list()
-    return pages_of(request).render(request, "home.html", {"spaces": spaces})
+    services = services_of(request)
+    spaces = await services.spaces.list()
+    return pages_of(request).render(request, "home.html",
+                                    {"spaces": spaces, "is_hub": services.settings.directory})
 
 
 routes = [Route("/", home)]
