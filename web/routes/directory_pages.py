@@ -46,6 +46,9 @@ async def directory_page(request: Request) -> Response:
         "params": params, "amenity_codes": FORM_AMENITIES, "price_kinds": tuple(PRICE_KIND_LABELS),
         "all_amenities": tuple(AMENITY_LABELS), "map_tiles": services_of(request).settings.map_tiles,
         "items": [], "next": None, "error": None, "map_points": "[]",
+        # A hub's footer says how a space leaves it (README, "Directory").
+        "hub_handle": f"@directory@{services_of(request).settings.domain}" if services_of(request).settings.directory
+        else None,
     }
     status = 200
     try:
