@@ -8,7 +8,10 @@ by the hub, and listed once it accepts. Espresso instances (NodeInfo software
 
 Polite by construction: one request at a time, at least ``per_host_delay`` apart per
 host, a bounded number of pages and actors per run, and a host that fails
-``max_host_errors`` times is left alone for the rest of the run. Every remote answer
+``max_host_errors`` times is left alone for the rest of the run. Each host's
+robots.txt is read once per run (``directory.robots``) before anything else of it:
+a URL it disallows to ``Espresso`` (or ``*``) is not fetched, and a host that
+disallows everything is skipped. Every remote answer
 is untrusted: one node's malformed NodeInfo, collection or actor is noted and skipped,
 never a reason to stop.
 """
@@ -31,11 +34,12 @@ from federation.fetch import JRD_ACCEPT, JRD_CONTENT_TYPES, fetch_json, make_cli
 from federation.models import Following, RemoteActor
 from federation.remote_actors import RemoteActors, host_of
 
-from .hub import DirectoryHub
+from .hub import LEFT, DirectoryHub
 from .listing_models import DirectoryListing
 from .network import is_place
 from .network_models import CRAWLED, NetworkActor
 from .place_parsing import space_from_actor_document
+from .robots import RobotsRules
 
 __all__ = ["CrawlLimits", "CrawlReport", "Crawler", "instance_spaces", "read_nodeinfo"]
 
@@ -59,6 +63,8 @@ class CrawlReport:
     visited: int = 0
     followed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Hosts whose robots.txt disallows crawling them (nothing of theirs was read).
+    skipped_hosts: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,7 @@ class Crawler:
         self.limits = limits or CrawlLimits()
         self._last_request: dict[str, float] = {}
         self._host_errors: dict[str, int] = {}
+        self._robots: RobotsRules | None = None
 
     async def crawl(self) -> CrawlReport:
         report = CrawlReport()
@@ -142,6 +149,7 @@ class Crawler:
         queue, seen = deque(seeds), set(seeds) | known
         nodeinfo_read: set[str] = set()
         client = make_client(self.ctx.fetch_policy)
+        self._robots = RobotsRules(client, self.ctx.fetch_policy)
         try:
             while queue and report.visited < self.limits.max_actors:
                 actor_id = queue.popleft()
@@ -158,6 +166,7 @@ class Crawler:
                     if await self._consider(candidate, report):
                         queue.append(candidate)
         finally:
+            self._robots = None
             await client.aclose()
         log.info("crawl: %d actors visited, %d followed, %d errors", report.visited, len(report.followed),
                  len(report.errors))
@@ -165,24 +174,40 @@ class Crawler:
 
     async def _seeds(self) -> tuple[list[str], set[str]]:
         async with self.ctx.db.sessions() as session:
-            remembered = (await session.scalars(select(NetworkActor.actor_id))).all()
+            memory = (await session.execute(select(NetworkActor.actor_id, NetworkActor.source))).all()
             listed = (await session.scalars(
                 select(DirectoryListing.actor_id).where(DirectoryListing.is_local.is_(False)))).all()
             followed = (await session.scalars(
                 select(RemoteActor.ap_id).join(Following, Following.remote_actor_id == RemoteActor.id))).all()
-        seeds = list(dict.fromkeys([*remembered, *listed, *followed]))
-        return seeds, set(seeds)
+        # A space that left the hub is neither walked nor followed again (it stays "known").
+        left = {actor_id for actor_id, source in memory if source == LEFT}
+        remembered = [actor_id for actor_id, source in memory if source != LEFT]
+        seeds = [a for a in dict.fromkeys([*remembered, *listed, *followed]) if a not in left]
+        return seeds, set(seeds) | left
 
-    async def _polite(self, url: str) -> bool:
-        """Wait for the host's turn; False when the host failed too often this run."""
+    async def _polite(self, url: str, report: CrawlReport) -> bool:
+        """Wait for the host's turn; False when the host failed too often this run or robots.txt says no."""
         host = host_of(url)
         if self._host_errors.get(host, 0) >= self.limits.max_host_errors:
             return False
+        robots = self._robots
+        if robots is not None and not robots.known(url):
+            await self._wait_turn(host)
+            await robots.allowed(url)
+            if robots.shuts_out(url):
+                report.skipped_hosts.append(host)
+                log.info("crawl: robots.txt of %s disallows crawling; host skipped", host)
+        if robots is not None and not await robots.allowed(url):
+            log.debug("crawl: robots.txt of %s disallows %s", host, url)
+            return False
+        await self._wait_turn(host)
+        return True
+
+    async def _wait_turn(self, host: str) -> None:
         wait = self._last_request.get(host, -1e9) + self.limits.per_host_delay - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
         self._last_request[host] = time.monotonic()
-        return True
 
     def _failed(self, url: str, exc: Exception, report: CrawlReport) -> None:
         host = host_of(url)
@@ -191,7 +216,7 @@ class Crawler:
         log.info("crawl: %s: %s", url, exc)
 
     async def _fetch(self, url: str, report: CrawlReport) -> dict[str, Any] | None:
-        if not await self._polite(url):
+        if not await self._polite(url, report):
             return None
         try:
             return await self.actors.fetch_object(url)
@@ -229,13 +254,14 @@ class Crawler:
         return items
 
     async def _instance(self, client: Any, actor_id: str, report: CrawlReport) -> list[str]:
-        if not await self._polite(actor_id):
+        origin = _origin(actor_id)
+        if not await self._polite(f"{origin}/.well-known/nodeinfo", report):
             return []
         try:
             info = await read_nodeinfo(self.ctx, client, actor_id)
-            if info.software != "espresso":
+            if info.software != "espresso" or not await self._polite(f"{origin}/api/v1/directory/spaces", report):
                 return []
-            return await _espresso_spaces(self.ctx, client, _origin(actor_id), host_of(actor_id))
+            return await _espresso_spaces(self.ctx, client, origin, host_of(actor_id))
         except (FederationError, ValueError, AttributeError, TypeError) as exc:
             self._failed(f"{_origin(actor_id)}/.well-known/nodeinfo", exc, report)
             return []

@@ -7,6 +7,13 @@ Ways in:
 * an operator adds a space, a partner hub or an instance (:meth:`DirectoryHub.add`);
 * the crawl finds it (``directory.crawl``).
 
+Way out: a space that joined by following the hub leaves by unfollowing it. The
+`Undo(Follow)` makes the hub unfollow the space and unlist it in the same worker
+cycle, and remembers it as ``left`` so neither the crawl nor a partner hub brings
+it back; following the hub again, or an operator's add, lists it again. (A space
+that a space of the hub's own instance follows stays in that instance's network
+view, as any followed space does.)
+
 Hub to hub: each hub serves the spaces it lists as an `OrderedCollection`
 (``listedSpaces`` on its actor) and sends `Add`/`Remove` (object: the space's actor id,
 target: that collection) to the hubs that follow it. A hub that learns of a space from
@@ -37,7 +44,7 @@ from .network import NetworkListings, remember_actor
 from .network_models import HUB, JOINED, OPERATOR, NetworkActor
 from .search import ListingPolicy, visible_listing
 
-__all__ = ["HUB_USERNAME", "LISTED_SPACES", "DirectoryHub", "hub_document_fields"]
+__all__ = ["HUB_USERNAME", "LEFT", "LISTED_SPACES", "DirectoryHub", "hub_document_fields"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,8 @@ LISTED_SPACES = "listedSpaces"
 ESPRESSO_NS = "https://github.com/espresso-coworking/espresso/ns#"
 COLLECTION_PAGE = 100
 MAX_PARTNER_PAGES = 20
+# NetworkActor.source of a space that unfollowed the hub: not to be followed again unasked.
+LEFT = "left"
 
 
 def spaces_collection_url(ctx: FederationContext) -> str:
@@ -78,6 +87,7 @@ class DirectoryHub:
 
     def register_on(self, processor: Any) -> None:
         processor.register("Follow", self._followed_by)
+        processor.register("Undo", self._unfollowed_by)
         processor.register("Accept", self._accepted)
         processor.register("Add", self._added)
         processor.register("Remove", self._removed)
@@ -117,6 +127,35 @@ class DirectoryHub:
                 .where(RemoteActor.ap_id == activity.actor, LocalActor.username == HUB_USERNAME))
         if row_id is not None:
             await self.follow_back(row_id)  # a pending request waits for the operator (follows.decide)
+
+    async def _unfollowed_by(self, activity: Any) -> None:
+        """`Undo(Follow)` of the hub by a space that joined: it leaves the directory."""
+        if activity.object_type not in (None, "Follow"):
+            return
+        obj = activity.object
+        followed = obj.get("object") if isinstance(obj, dict) else None
+        if followed is not None and followed != self.ctx.urls.actor(HUB_USERNAME):
+            return
+        async with self.ctx.db.sessions() as session:
+            memory = await session.scalar(select(NetworkActor).where(NetworkActor.actor_id == activity.actor))
+            # The inbox's own Undo handling ran first: a follower row left means it still follows the hub.
+            still = await session.scalar(
+                select(Follower.id).join(RemoteActor, RemoteActor.id == Follower.remote_actor_id)
+                .join(LocalActor, LocalActor.id == Follower.local_actor_id)
+                .where(RemoteActor.ap_id == activity.actor, LocalActor.username == HUB_USERNAME))
+        if memory is not None and memory.source == JOINED and still is None:
+            await self.leave(activity.actor)
+
+    async def leave(self, actor_id: str) -> None:
+        """A space asked to leave: the hub unfollows it, unlists it and will not follow it again unasked."""
+        async with self.ctx.db.transaction() as session:
+            await remember_actor(session, self.ctx, actor_id, LEFT)  # a first-hand source: replaces the old one
+        try:
+            await self.follows.unfollow(HUB_USERNAME, actor_id)
+        except FederationError:
+            pass  # the hub did not follow it (any more)
+        await self.network.reconcile(actor_id)
+        log.info("%s left the directory (unfollowed the hub)", actor_id)
 
     async def add(self, target: str) -> dict[str, Any]:
         """An operator's `directory add`: an actor (space or hub) by handle or URL, else an instance URL."""

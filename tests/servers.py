@@ -18,6 +18,7 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 
+from federation.clock import Clock
 from federation.db import Database
 from web.app import create_app
 from web.config import Settings
@@ -156,8 +157,9 @@ async def eventually(probe: Callable[[], Any], *instances: Instance, timeout: fl
 
 
 @asynccontextmanager
-async def run_instance(tmp_path: Path, name: str = "a", **overrides: Any) -> AsyncIterator[Instance]:
-    """Start an instance on a free loopback port with a fresh database."""
+async def run_instance(tmp_path: Path, name: str = "a", *, clock: Clock | None = None,
+                       **overrides: Any) -> AsyncIterator[Instance]:
+    """Start an instance on a free loopback port with a fresh database (and ``clock``, if given)."""
     folder = tmp_path / name
     folder.mkdir(parents=True, exist_ok=True)
     sock = bound_socket()
@@ -180,7 +182,7 @@ async def run_instance(tmp_path: Path, name: str = "a", **overrides: Any) -> Asy
             await conn.run_sync(all_metadata().create_all)
         token = await create_token(db, _clock(), "tests")
         await db.dispose()
-        app = create_app(settings)
+        app = create_app(settings, clock=clock)
         server = ServerThread(app, sock)
         server.start()
         client = httpx.AsyncClient(base_url=settings.base_url, headers={"Authorization": f"Bearer {token}"},

@@ -33,6 +33,8 @@ class RemoteActorSpec:
     key: PrivateKeyObject
     key_fragment: str = "main-key"
     display_name: str = ""
+    # More fields of the actor document (a `location`, `discoverable`...).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -81,6 +83,7 @@ class RemoteHost:
             "endpoints": {"sharedInbox": f"{self.base_url}/inbox"},
             "publicKey": {"id": self.key_id(name), "owner": actor_id,
                           "publicKeyPem": public_key_to_pem(spec.key.public_key())},
+            **spec.extra,
         }
 
     def signed_post(
