@@ -98,7 +98,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 limit=settings.max_body_bytes,
                 large_limit=settings.max_image_bytes,
                 large_suffixes=IMAGE_UPLOAD_SUFFIXES,
-            )
+            ),
+            # Inbox POSTs ahead of the router (web/routes/inbox.py); inside BodySizeLimit, so its 413 holds.
+            Middleware(inbox.InboxFastPath),  # type: ignore[arg-type]
         ],
     )
     app.state.services = services
