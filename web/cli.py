@@ -110,9 +110,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from .background import run_worker_process
+    import uvloop  # installed with uvicorn[standard]; what bench/delivery.py measures
 
-    return _run(run_worker_process(settings))
+    from .background import run_worker_process
+    from .process_tuning import tune_server_process
+
+    tune_server_process()
+    return uvloop.run(run_worker_process(settings))
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
