@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .context import FederationContext
@@ -45,7 +45,7 @@ async def record_incoming_follows(session: AsyncSession, ctx: FederationContext,
     if not follows:
         return 0
     now = ctx.clock.now()
-    table = Follower.__table__
+    table = cast(Table, Follower.__table__)
     existing: dict[tuple[int, int], dict[str, Any]] = {}
     found = await session.execute(
         select(table.c.id, table.c.local_actor_id, table.c.remote_actor_id, table.c.follow_activity_id, table.c.state,
@@ -53,8 +53,8 @@ async def record_incoming_follows(session: AsyncSession, ctx: FederationContext,
         .where(table.c.remote_actor_id.in_({f.remote.id for f in follows}),
                table.c.local_actor_id.in_({f.local.id for f in follows}))
     )
-    for row in found:
-        existing[(row.local_actor_id, row.remote_actor_id)] = dict(row._mapping)
+    for found_row in found:
+        existing[(found_row.local_actor_id, found_row.remote_actor_id)] = dict(found_row._mapping)
     before = {row["id"]: (row["follow_activity_id"], row["state"]) for row in existing.values()}
     new: dict[tuple[int, int], dict[str, Any]] = {}
     answers: list[tuple[IncomingFollow, dict[str, Any]]] = []
@@ -102,7 +102,7 @@ async def _enqueue_accepts(session: AsyncSession, ctx: FederationContext,
         activities.append({"ap_id": activity["id"], "local_actor_id": local.id, "activity_type": "Accept",
                            "object_id": accepted["id"], "body": orjson.dumps(activity).decode("utf-8"),
                            "in_outbox": False, "created_at": now})
-    outgoing = OutgoingActivity.__table__
+    outgoing = cast(Table, OutgoingActivity.__table__)
     ids = (await session.execute(
         insert(outgoing).returning(outgoing.c.id, outgoing.c.ap_id, sort_by_parameter_order=True), activities
     )).all()
@@ -113,6 +113,6 @@ async def _enqueue_accepts(session: AsyncSession, ctx: FederationContext,
         if follow.remote.inbox and not ctx.urls.is_local(follow.remote.inbox)
     ]
     if deliveries:
-        await session.execute(insert(Delivery.__table__), deliveries)
+        await session.execute(insert(cast(Table, Delivery.__table__)), deliveries)
         nudge_after_commit(session, ctx.db.url)
     log.info("queued Accept for %d Follows", len(answers))

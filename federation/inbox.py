@@ -16,10 +16,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from .context import FederationContext
 from .db import Database
@@ -167,7 +167,7 @@ class InboxWriter:
                 insert = dialect_insert(session)
                 # Core on the table, not the ORM entity: the ORM's bulk INSERT path walks the mapper
                 # for every row, which cost more than the INSERT itself on the inbox benchmark.
-                table = InboxActivity.__table__
+                table = cast(Table, InboxActivity.__table__)
                 statement = insert(table).on_conflict_do_nothing(index_elements=["activity_id"])
                 connection = await session.connection()
                 await connection.execute(statement, [row for row, _ in _unique(batch)])

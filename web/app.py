@@ -100,7 +100,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 large_suffixes=IMAGE_UPLOAD_SUFFIXES,
             ),
             # Inbox POSTs ahead of the router (web/routes/inbox.py); inside BodySizeLimit, so its 413 holds.
-            Middleware(inbox.InboxFastPath),  # type: ignore[arg-type]
+            Middleware(inbox.InboxFastPath),
         ],
     )
     app.state.services = services
