@@ -2,8 +2,10 @@
 
 * ``directory.refresh`` (payload ``actor_id``): fetch a remote space again; a 410 unlists
   it within that worker cycle, an unreachable host is marked (``NetworkListings.refresh``).
-* ``directory.crawl`` (hubs): one discovery crawl, then refreshes of stale listings, then
-  the next crawl queued ``crawl_interval`` later: the task keeps itself alive.
+* ``directory.crawl`` (every instance): on a hub, one discovery crawl first; then refreshes
+  of stale listings, then the next one queued ``crawl_interval`` later: the task keeps
+  itself alive. Without it an ordinary instance would keep a followed space that sends
+  no `Update` only until the 30-day cut-off, never noticing it is gone.
 """
 
 from __future__ import annotations
@@ -54,10 +56,7 @@ class NetworkTasks:
     max_refreshes: int = 200
 
     def handlers(self) -> dict[str, Callable[[Task], Awaitable[None]]]:
-        handlers: dict[str, Callable[[Task], Awaitable[None]]] = {REFRESH: self.refresh}
-        if self.crawler is not None:
-            handlers[CRAWL] = self.crawl
-        return handlers
+        return {REFRESH: self.refresh, CRAWL: self.crawl}
 
     async def refresh(self, task: Task) -> None:
         actor_id = task.payload.get("actor_id")

@@ -35,7 +35,7 @@ from .bootstrap import secret_key
 from .routes import actors, api_following, api_spaces, collections, discovery, home, inbox, openapi
 from .routes import directory_api, directory_feeds, directory_hub, directory_pages
 from .routes import media as media_routes
-from .routes import api_blocks, api_events, events
+from .routes import api_blocks, api_events, events, upcoming_events
 from .services import Services, build_services
 
 __all__ = ["create_app"]
@@ -53,8 +53,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with services.db.transaction() as session:
             await ensure_instance_actor(session, services.ctx.clock)
-        if services.hub is not None:
-            await _start_hub(services)
+        await _start_network_upkeep(services)
         try:
             async with inprocess_worker(services):
                 yield
@@ -68,6 +67,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         *actors.routes,
         *inbox.routes,
         *collections.routes,
+        *upcoming_events.routes,
         *api_following.routes,
         *api_spaces.routes,
         *api_events.routes,
@@ -114,10 +114,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     return app
 
 
-async def _start_hub(services: Services) -> None:
-    """The hub's actor exists before anyone can follow it; its crawl keeps itself queued from here on."""
-    assert services.hub is not None
-    await services.hub.ensure_actor()
+async def _start_network_upkeep(services: Services) -> None:
+    """A hub's actor exists before anyone can follow it. On every instance the periodic
+    `directory.crawl` (discovery on hubs, refresh of stale listings everywhere) keeps itself
+    queued from here on."""
+    if services.hub is not None:
+        await services.hub.ensure_actor()
     async with services.db.transaction() as session:
         await schedule_crawl(session, services.ctx, timedelta(minutes=1))
 

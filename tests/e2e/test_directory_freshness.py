@@ -111,3 +111,33 @@ async def test_refresh__unreachable_instance_shown_then_hidden_then_back(tmp_pat
             assert item["reachable"] is True and item["last_seen_at"] > first_seen["last_seen_at"]
         finally:
             b.server.stop()
+
+
+async def test_refresh__an_ordinary_instance_refreshes_the_spaces_it_follows(tmp_path: Path) -> None:
+    """Not only hubs: the periodic upkeep task queued at startup refreshes stale listings everywhere."""
+    clock = ShiftedClock()
+    async with run_instance(tmp_path, "a", clock=clock) as a:
+        await a.create_space("racale")
+        with remote_host() as host:
+            host.add_actor("gina", "Gina Cowork").extra = {
+                "discoverable": True,
+                "location": {"type": "Place", "latitude": 39.96, "longitude": 18.09},
+            }
+            gina = host.actor_id("gina")
+            followed = await a.client.post("/api/v1/spaces/racale/following", json={"target": gina})
+            assert followed.status_code == 202, followed.text
+            await drain(a)
+            follow_activity = next(x for x in host.received if x.get("type") == "Follow")
+            accept = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{gina}#accept-1",
+                      "type": "Accept", "actor": gina, "object": follow_activity}
+            inbox = f"{a.base_url}/users/racale/inbox"
+            body, headers = host.signed_post(inbox, accept, signer="gina")
+            async with httpx.AsyncClient() as client:
+                assert (await client.post(inbox, content=body, headers=headers)).status_code == 202
+            await drain(a)
+            assert (await listed(a))[gina]["name"] == "Gina Cowork"
+
+            host.gone.add("gina")
+            clock.advance(days=2)  # past the upkeep's first run and the refresh age
+            await drain(a)
+            assert gina not in await listed(a)

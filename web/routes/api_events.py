@@ -16,7 +16,6 @@ from ..auth import require_token
 from ..bodies import read_json_object
 from ..errors import ApiError
 from ..services import services_of
-from . import upcoming_events
 
 __all__ = ["routes"]
 
@@ -145,6 +144,4 @@ routes = [
     Route(f"{_SPACE}/posts/{{post_id}}", update_post, methods=["PATCH"]),
     Route(f"{_SPACE}/posts/{{post_id}}", delete_post, methods=["DELETE"]),
     Route(f"{_SPACE}/received", list_received, methods=["GET"]),
-    # Public, not admin: mounted here until web/app.py lists web.routes.upcoming_events itself.
-    *upcoming_events.routes,
 ]
