@@ -14,10 +14,11 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, type_coerce
+from sqlalchemy.types import NullType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .context import FederationContext
@@ -34,6 +35,18 @@ __all__ = ["DELIVERIES", "DeliveryRunner"]
 logger = logging.getLogger(__name__)
 
 DELIVERIES = QueueTable(Delivery.__table__, PENDING)  # type: ignore[arg-type]
+
+# What the sender needs of a claimed row, and no more. The two timestamps come back as the driver gives them
+# (SQLite: text; asyncpg: a naive UTC datetime), without UTCDateTime's per-row processing: next_attempt_at
+# only orders the batch and is never written back from here (None = keep, see `_change`), and created_at
+# is converted by `_utc` only when a retry has to ask the policy whether to give up.
+_c = DELIVERIES.table.c
+_CLAIMED = (
+    _c.id, _c.activity_id, _c.inbox_url, _c.host, _c.attempts, _c.last_status, _c.last_error,
+    type_coerce(_c.next_attempt_at, NullType()).label("next_attempt_at"),
+    type_coerce(_c.created_at, NullType()).label("created_at"),
+)
+del _c
 _ACTIVITY_CACHE_SIZE = 512
 
 
@@ -154,7 +167,9 @@ class DeliveryRunner:
         now = self._ctx.clock.now()
         async with self._ctx.db.transaction() as session:
             if changes:
-                written = await finish(session, DELIVERIES, owner=self._owner, changes=changes)
+                written = await finish(
+                    session, DELIVERIES, owner=self._owner, changes=changes, keep_when_none=("next_attempt_at",)
+                )
                 await self._hosts.flush(session)
                 if gone:
                     await drop_gone_recipients(session, gone, now)
@@ -168,6 +183,7 @@ class DeliveryRunner:
                     lease=self._lease,
                     limit=limit,
                     where=[DELIVERIES.column("host").not_in(resting)],
+                    returning=_CLAIMED,
                 )
                 if rows:
                     await self._hosts.load(session, {row.host for row in rows})
@@ -211,7 +227,7 @@ class DeliveryRunner:
     async def _send_now(self, row: Row[Any], activity: SignedActivity) -> _Outcome:
         now = self._ctx.clock.now()
         if self._stopping:
-            return _Outcome(row, None, now, defer_until=row.next_attempt_at)
+            return _Outcome(row, None, now)  # released untried, due as it was
         resting = self._hosts.resting_until(row.host, now)
         if resting is not None:
             return _Outcome(row, None, now, defer_until=resting)
@@ -229,7 +245,7 @@ class DeliveryRunner:
             "id": row.id,
             "state": PENDING,
             "attempts": row.attempts,
-            "next_attempt_at": row.next_attempt_at,
+            "next_attempt_at": None,  # None: unchanged (finish keeps the stored value)
             "last_status": row.last_status,
             "last_error": row.last_error,
             "finished_at": None,
@@ -240,7 +256,7 @@ class DeliveryRunner:
         change.update(attempts=row.attempts + 1, last_status=attempt.status, last_error=attempt.error)
         if attempt.verdict is Verdict.DONE:
             change.update(state=DELIVERED, finished_at=now)
-        elif attempt.verdict is Verdict.RETRY and not self._policy.gives_up(created_at=row.created_at, now=now):
+        elif attempt.verdict is Verdict.RETRY and not self._policy.gives_up(created_at=_utc(row.created_at), now=now):
             change["next_attempt_at"] = self._policy.next_attempt(
                 attempts=row.attempts + 1, now=now, retry_after=attempt.retry_after
             )
@@ -249,10 +265,18 @@ class DeliveryRunner:
         return change
 
 
+def _utc(value: datetime | str) -> datetime:
+    """A timestamp column as the driver gave it (SQLite: text), as an aware UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc)
+
+
 def _log(outcome: _Outcome, change: dict[str, Any]) -> None:
     row = outcome.row
     if outcome.attempt is None:
-        logger.info("delivery %d to %s put back until %s", row.id, row.inbox_url, change["next_attempt_at"])
+        until = change["next_attempt_at"]
+        logger.info("delivery %d to %s put back until %s", row.id, row.inbox_url, until or "its due time, unchanged")
     elif change["state"] == DELIVERED:
         logger.info("delivery %d to %s delivered (HTTP %s)", row.id, row.inbox_url, change["last_status"])
     elif change["state"] == PENDING:

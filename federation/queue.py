@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Row, Table, bindparam, event, or_, select, update
+from sqlalchemy import Column, ColumnElement, Row, Table, bindparam, event, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 __all__ = ["QueueTable", "Waker", "claim", "finish", "nudge", "nudge_after_commit", "register_waker"]
@@ -57,8 +57,13 @@ async def claim(
     lease: timedelta,
     limit: int,
     where: Sequence[ColumnElement[bool]] = (),
+    returning: Sequence[ColumnElement[Any]] | None = None,
 ) -> Sequence[Row[Any]]:
-    """Lease up to ``limit`` due rows to ``owner`` and return them, oldest due first."""
+    """Lease up to ``limit`` due rows to ``owner`` and return them, oldest due first.
+
+    ``returning``: the columns to give back (every column by default); they must include ``id`` and
+    ``next_attempt_at``, which order the result (a hot path may return the latter as the driver gives it,
+    without type processing: it sorts the same way)."""
     t = queue.table.c
     due = (
         select(t.id)
@@ -72,9 +77,10 @@ async def claim(
         update(queue.table)
         .where(t.id.in_(due.scalar_subquery()))
         .values(locked_until=now + lease, locked_by=owner)
-        .returning(*queue.table.c)
+        .returning(*(queue.table.c if returning is None else returning))
     )
-    rows = (await session.execute(statement)).all()
+    # The session's connection: a Core statement on a plain Table needs none of the ORM's execution path.
+    rows = (await (await session.connection()).execute(statement)).all()
     return sorted(rows, key=lambda row: (row.next_attempt_at, row.id))
 
 
@@ -84,11 +90,13 @@ async def finish(
     *,
     owner: str,
     changes: Sequence[Mapping[str, Any]],
+    keep_when_none: Collection[str] = (),
 ) -> int:
     """Apply per-row changes in one executemany, releasing the lease; rows another worker holds are left alone.
 
     Every mapping must carry ``id`` and the same set of column names. Returns how many rows were
-    updated, or -1 when the driver cannot tell for a batch."""
+    updated, or -1 when the driver cannot tell for a batch. A column named in ``keep_when_none``
+    (non-nullable ones only) keeps its stored value where the change gives None."""
     if not changes:
         return 0
     columns = [name for name in changes[0] if name != "id"]
@@ -96,7 +104,13 @@ async def finish(
     statement = (
         update(queue.table)
         .where(t.id == bindparam("_id"), t.locked_by == bindparam("_owner"))
-        .values({**{name: bindparam(f"_v_{name}") for name in columns}, "locked_until": None, "locked_by": None})
+        .values(
+            {
+                **{name: _new_value(t[name], name in keep_when_none) for name in columns},
+                "locked_until": None,
+                "locked_by": None,
+            }
+        )
     )
     params = [{"_id": change["id"], "_owner": owner, **{f"_v_{n}": change[n] for n in columns}} for change in changes]
     connection = await session.connection()
@@ -104,6 +118,11 @@ async def finish(
     if len(params) > 1 and not connection.dialect.supports_sane_multi_rowcount:
         return -1  # asyncpg's executemany does not say how many rows matched
     return int(result.rowcount or 0)
+
+
+def _new_value(column: Column[Any], keep_when_none: bool) -> ColumnElement[Any]:
+    value = bindparam(f"_v_{column.name}", type_=column.type)
+    return func.coalesce(value, column) if keep_when_none else value
 
 
 class Waker:
