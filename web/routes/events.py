@@ -3,6 +3,7 @@ and the "from the network" page."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -40,26 +41,28 @@ def _not_found(request: Request, message: str) -> Response:
     return _error(request, N_("Not found"), message, 404)
 
 
-async def event_object(request: Request) -> Response:
+async def _object_or_page(request: Request, what: str, page: Callable[[Request], Awaitable[Response]],
+                          document: Callable[[], Awaitable[Any]]) -> Response:
+    """An event's or post's id: its ActivityStreams document for peers, its page for browsers."""
     if not wants_activity_json(request):
-        return await event_page(request)
-    found = await services_of(request).events.object_document(
-        request.path_params["username"], request.path_params["event_id"])
+        return await page(request)
+    found = await document()
     if found is None:
-        return json_bytes_response(b'{"error":"not_found","detail":"no such event"}', status_code=404,
-                                   content_type="application/json")
+        body = orjson.dumps({"error": "not_found", "detail": f"no such {what}"})
+        return json_bytes_response(body, status_code=404, content_type="application/json")
     return activity_response(found.document, status_code=found.status)
+
+
+async def event_object(request: Request) -> Response:
+    username, event_id = request.path_params["username"], request.path_params["event_id"]
+    return await _object_or_page(request, "event", event_page,
+                                 lambda: services_of(request).events.object_document(username, event_id))
 
 
 async def note_object(request: Request) -> Response:
-    if not wants_activity_json(request):
-        return await note_page(request)
-    found = await services_of(request).posts.object_document(
-        request.path_params["username"], request.path_params["note_id"])
-    if found is None:
-        return json_bytes_response(b'{"error":"not_found","detail":"no such post"}', status_code=404,
-                                   content_type="application/json")
-    return activity_response(found.document, status_code=found.status)
+    username, note_id = request.path_params["username"], request.path_params["note_id"]
+    return await _object_or_page(request, "post", note_page,
+                                 lambda: services_of(request).posts.object_document(username, note_id))
 
 
 async def event_page(request: Request) -> Response:
