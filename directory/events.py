@@ -6,6 +6,7 @@ told, nor are they told of a change that rolled back."""
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,6 +99,7 @@ class ObjectDocument:
 
 
 class EventService:
+    # The method ``list`` shadows the builtin in this class's annotations, hence ``builtins.list``.
     def __init__(self, ctx: FederationContext, spaces: SpaceService) -> None:
         self.ctx = ctx
         self.spaces = spaces
@@ -186,7 +188,7 @@ class EventService:
             counts = await delivery_counts(session, object_id=self.object_urls.event_id(username, event_id))
             return self.view(username, record, counts)
 
-    async def list(self, username: str, *, cursor: int | None = None, limit: int = PAGE_SIZE) -> tuple[list[EventView], int | None]:
+    async def list(self, username: str, *, cursor: int | None = None, limit: int = PAGE_SIZE) -> tuple[builtins.list[EventView], int | None]:
         """Newest first; the cursor is the last id seen."""
         async with self.ctx.db.sessions() as session:
             space = await self.spaces.get_record(session, username)
@@ -200,7 +202,7 @@ class EventService:
                 views.append(self.view(username, record, counts))
             return views, (rows[limit - 1].id if len(rows) > limit else None)
 
-    async def timeline(self, username: str, now: datetime, *, limit: int = 100) -> tuple[list[EventView], list[EventView]]:
+    async def timeline(self, username: str, now: datetime, *, limit: int = 100) -> tuple[builtins.list[EventView], builtins.list[EventView]]:
         """(upcoming and ongoing by ascending start, past by descending start)."""
         async with self.ctx.db.sessions() as session:
             space = await self.spaces.get_record(session, username)
@@ -213,7 +215,7 @@ class EventService:
             )).all()
             return [self.view(username, r) for r in records], [self.view(username, r) for r in past]
 
-    async def all_records(self, username: str) -> tuple[SpaceRecord, list[EventRecord]]:
+    async def all_records(self, username: str) -> tuple[SpaceRecord, builtins.list[EventRecord]]:
         """Every event of a space, deleted ones included (calendars learn of deletions)."""
         async with self.ctx.db.sessions() as session:
             space = await self.spaces.get_record(session, username)

@@ -8,6 +8,7 @@ instance is resolved locally and gets its copy without a delivery
 
 from __future__ import annotations
 
+import builtins
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -88,6 +89,7 @@ class PostView:
 
 
 class PostService:
+    # The method ``list`` shadows the builtin in this class's annotations, hence ``builtins.list``.
     def __init__(self, ctx: FederationContext, spaces: SpaceService, resolver: ActorResolver | None) -> None:
         self.ctx = ctx
         self.spaces = spaces
@@ -186,7 +188,7 @@ class PostService:
             counts = await delivery_counts(session, object_id=self.object_urls.note_id(username, note_id))
             return self.view(username, record, counts)
 
-    async def list(self, username: str, *, cursor: int | None = None, limit: int = PAGE_SIZE) -> tuple[list[PostView], int | None]:
+    async def list(self, username: str, *, cursor: int | None = None, limit: int = PAGE_SIZE) -> tuple[builtins.list[PostView], int | None]:
         async with self.ctx.db.sessions() as session:
             space = await self.spaces.get_record(session, username)
             query = select(NoteRecord).where(NoteRecord.space_id == space.id, NoteRecord.deleted_at.is_(None))
@@ -199,7 +201,7 @@ class PostService:
                 views.append(self.view(username, record, counts))
             return views, (rows[limit - 1].id if len(rows) > limit else None)
 
-    async def recent(self, username: str, *, limit: int = 20) -> list[PostView]:
+    async def recent(self, username: str, *, limit: int = 20) -> builtins.list[PostView]:
         views, _ = await self.list(username, limit=limit)
         return views
 

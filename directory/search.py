@@ -122,12 +122,12 @@ def _distance_expression(lat: float, lon: float) -> ColumnElement[float]:
     dlon = (_radians(DirectoryListing.lon) - lon0) / 2
     a = func.sin(dlat) * func.sin(dlat) + math.cos(lat0) * func.cos(_radians(DirectoryListing.lat)) * func.sin(
         dlon) * func.sin(dlon)
-    return (2 * EARTH_RADIUS_KM) * func.asin(func.sqrt(a))  # type: ignore[no-any-return]
+    return (2 * EARTH_RADIUS_KM) * func.asin(func.sqrt(a))
 
 
 def _bounding_box(lat: float, lon: float, radius_km: float) -> list[ColumnElement[bool]]:
     dlat = radius_km / _KM_PER_DEGREE
-    clauses = [DirectoryListing.lat.between(lat - dlat, lat + dlat)]
+    clauses: list[ColumnElement[bool]] = [DirectoryListing.lat.between(lat - dlat, lat + dlat)]
     cos_lat = math.cos(math.radians(min(89.9, abs(lat) + dlat)))
     dlon = radius_km / (_KM_PER_DEGREE * cos_lat)
     if lon - dlon >= -180 and lon + dlon <= 180:  # near the antimeridian: latitude band only
@@ -197,7 +197,7 @@ async def search_spaces(
     policy: ListingPolicy = ListingPolicy(),
 ) -> SpacePage:
     clauses = [visible_listing(now, policy), *await _filters(session, query, now)]
-    statement: Select[Any]
+    statement: Select[DirectoryListing, float | None]
     if query.near is not None:
         lat, lon = query.near
         distance = _distance_expression(lat, lon).label("distance")

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DDL, ColumnElement, Select, Text, event, func, literal, literal_column, select, text
+from sqlalchemy import DDL, ColumnElement, Select, Table, Text, event, func, literal, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -74,13 +74,17 @@ def ddl_statements(dialect: str, table: str) -> tuple[str, ...]:
     return (_SQLITE_DDL if dialect == "sqlite" else _POSTGRES_DDL if dialect == "postgresql" else {}).get(table, ())
 
 
+def _ddl(statement: str) -> DDL:
+    return DDL(statement)  # type: ignore[no-untyped-call]  # DDL.__init__ is unannotated in SQLAlchemy
+
+
 def _attach_ddl() -> None:
-    for table in (DirectoryListing.__table__, DirectoryEvent.__table__):
+    for table in (cast(Table, DirectoryListing.__table__), cast(Table, DirectoryEvent.__table__)):
         for statement in _SQLITE_DDL[table.name]:
-            event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+            event.listen(table, "after_create", _ddl(statement).execute_if(dialect="sqlite"))
         for statement in _POSTGRES_DDL[table.name]:
-            event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
-        event.listen(table, "after_drop", DDL(_SQLITE_DROP[table.name]).execute_if(dialect="sqlite"))
+            event.listen(table, "after_create", _ddl(statement).execute_if(dialect="postgresql"))
+        event.listen(table, "after_drop", _ddl(_SQLITE_DROP[table.name]).execute_if(dialect="sqlite"))
 
 
 _attach_ddl()  # DDL events are declarations about the tables, registered once with them.
@@ -105,7 +109,8 @@ def _fts5_match(terms: list[str]) -> str:
     return " ".join(f'"{term}"*' for term in terms)
 
 
-_ITALIAN, _ENGLISH = literal_column("'italian'"), literal_column("'english'")
+_ITALIAN: ColumnElement[str] = literal_column("'italian'")
+_ENGLISH: ColumnElement[str] = literal_column("'english'")
 
 
 def _pg_vector(column: ColumnElement[str]) -> ColumnElement[object]:
@@ -146,7 +151,7 @@ async def _text_clause(
     session: AsyncSession, terms: list[str], id_column: InstrumentedAttribute[int],
     vector: InstrumentedAttribute[Any], fts_table: str,
 ) -> ColumnElement[bool]:
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return vector.op("@@")(_pg_query(terms))
     matches: Select[tuple[int]] = select(literal_column("rowid")).select_from(text(fts_table)).where(
         text(f"{fts_table} MATCH :{fts_table}").bindparams(**{fts_table: _fts5_match(terms)}))
@@ -162,7 +167,7 @@ async def write_space_text(session: AsyncSession, listing: DirectoryListing, des
     """Bring the full-text index in line with a listing (already flushed, so it has an id)."""
     city = " ".join(part for part in (listing.locality, listing.region) if part)
     listing.search_text = fold(" ".join(p for p in (listing.name, description, city, " ".join(listing.tags)) if p))
-    if session.bind.dialect.name != "sqlite":
+    if session.get_bind().dialect.name != "sqlite":
         listing.search_vector = _pg_vector(literal(listing.search_text, Text()))
         return
     await remove_space_text(session, listing.id)
@@ -173,14 +178,14 @@ async def write_space_text(session: AsyncSession, listing: DirectoryListing, des
 
 
 async def remove_space_text(session: AsyncSession, listing_id: int) -> None:
-    if session.bind.dialect.name == "sqlite":
+    if session.get_bind().dialect.name == "sqlite":
         await session.execute(text("DELETE FROM directory_listings_fts WHERE rowid = :id"), {"id": listing_id})
 
 
 async def write_event_text(session: AsyncSession, row: DirectoryEvent, tags: list[str]) -> None:
     city = " ".join(part for part in (row.location_name, row.locality, row.region) if part)
     row.search_text = fold(" ".join(part for part in (row.title, row.summary_text, city, " ".join(tags)) if part))
-    if session.bind.dialect.name != "sqlite":
+    if session.get_bind().dialect.name != "sqlite":
         row.search_vector = _pg_vector(literal(row.search_text, Text()))
         return
     await remove_event_text(session, row.id)
@@ -191,5 +196,5 @@ async def write_event_text(session: AsyncSession, row: DirectoryEvent, tags: lis
 
 
 async def remove_event_text(session: AsyncSession, event_row_id: int) -> None:
-    if session.bind.dialect.name == "sqlite":
+    if session.get_bind().dialect.name == "sqlite":
         await session.execute(text("DELETE FROM directory_events_fts WHERE rowid = :id"), {"id": event_row_id})

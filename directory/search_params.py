@@ -136,12 +136,12 @@ def _float(name: str, raw: str, low: float, high: float, what: str) -> float:
     return value
 
 
-def _coordinates(name: str, raw: str, count: int) -> list[float]:
+def _coordinates(name: str, raw: str, count: int) -> list[str]:
     parts = raw.split(",")
     if len(parts) != count:
         shape = "lat,lon" if count == 2 else "minlon,minlat,maxlon,maxlat"
         raise InvalidParameter(name, f"must be {shape}")
-    return [p.strip() for p in parts]  # type: ignore[misc]
+    return [p.strip() for p in parts]
 
 
 def _near(params: Params) -> tuple[tuple[float, float] | None, float | None]:

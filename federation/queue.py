@@ -71,7 +71,7 @@ async def claim(
         .order_by(t.next_attempt_at, t.id)
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     statement = (
         update(queue.table)

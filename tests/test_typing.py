@@ -1,16 +1,14 @@
-"""mypy (strict, configured in pyproject.toml) passes on federation, directory and web.
+"""mypy (strict, configured in pyproject.toml) passes on every module of federation, directory and web.
 
-mypy checks the three packages whole (a module's errors can come from what it imports); the
-test fails on errors in the modules listed in ``CHECKED`` and prints the modules not listed yet
-(at first: those other work was changing, and the two whose errors come from them:
-``directory/event_feeds.py`` and ``web/routes/events.py``, hit by the ``list`` methods of
-``EventService`` and ``PostService`` shadowing the builtin in those classes' annotations)."""
+mypy checks the three packages whole (``packages`` in ``[tool.mypy]``); the test fails on any
+mypy error, grouped by module in the failure message."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+import tomllib
 from collections import defaultdict
 from pathlib import Path
 
@@ -18,43 +16,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("federation", "directory", "web")
-
-# Typed to the strict standard; the test fails on any mypy error in these. Add a module once
-# mypy is clean on it; the test prints the modules not listed yet.
-CHECKED = frozenset({
-    "federation/__init__.py", "federation/actor_documents.py", "federation/actors.py",
-    "federation/addresses.py", "federation/blocks.py", "federation/clock.py", "federation/collections.py",
-    "federation/context.py", "federation/db.py", "federation/delivery.py",
-    "federation/digests.py", "federation/errors.py", "federation/fetch.py", "federation/follows.py",
-    "federation/hosts.py", "federation/keys.py", "federation/models.py", "federation/nodeinfo.py",
-    "federation/remote_actors.py", "federation/retry_policy.py", "federation/sanitize.py",
-    "federation/signature_cavage.py", "federation/signature_rfc9421.py", "federation/signatures.py",
-    "federation/tasks.py", "federation/urls.py", "federation/vocab.py",
-    "federation/webfinger.py",
-    "directory/__init__.py", "directory/actor_documents.py", "directory/crawl.py", "directory/errors.py",
-    "directory/event_calendar.py", "directory/event_document.py", "directory/event_listing.py",
-    "directory/event_models.py", "directory/event_news.py", "directory/event_schema.py",
-    "directory/featured.py", "directory/hub.py", "directory/indexing.py", "directory/ingest_events.py",
-    "directory/listings.py", "directory/models.py", "directory/network.py", "directory/network_follows.py",
-    "directory/network_models.py", "directory/network_tasks.py", "directory/note_publishing.py",
-    "directory/object_urls.py", "directory/place_parsing.py", "directory/received.py",
-    "directory/received_copies.py", "directory/remote_objects.py", "directory/richtext.py",
-    "directory/space_feed.py", "directory/space_schema.py", "directory/space_text.py",
-    "directory/space_timezone.py", "directory/spaces.py", "directory/upcoming_events.py",
-    "directory/vocabulary.py",
-    "web/__init__.py", "web/admin/__init__.py", "web/admin/accounts.py", "web/admin/block_routes.py",
-    "web/admin/csrf.py", "web/admin/event_form.py", "web/admin/event_routes.py", "web/admin/follow_routes.py",
-    "web/admin/forms.py", "web/admin/guard.py", "web/admin/messages.py", "web/admin/post_routes.py",
-    "web/admin/routes.py", "web/admin/sessions.py", "web/admin/space_routes.py", "web/admin_models.py",
-    "web/app.py", "web/asgi.py", "web/auth.py", "web/background.py", "web/bodies.py", "web/bootstrap.py",
-    "web/cli_directory.py", "web/cli_events.py", "web/config.py", "web/errors.py", "web/i18n.py",
-    "web/limits.py", "web/media.py", "web/migrate.py", "web/negotiation.py", "web/pages.py",
-    "web/routes/__init__.py", "web/routes/api_blocks.py",
-    "web/routes/api_following.py", "web/routes/api_spaces.py", "web/routes/collections.py",
-    "web/routes/directory_api.py", "web/routes/directory_hub.py", "web/routes/directory_pages.py",
-    "web/routes/discovery.py", "web/routes/home.py", "web/routes/media.py", "web/routes/upcoming_events.py",
-    "web/schema.py", "web/serve.py", "web/services.py", "web/tokens.py",
-})
 
 _MESSAGE = re.compile(r"^(?P<path>[\w/]+\.py):\d+:(?:\d+:)? (?P<kind>error|note):")
 
@@ -77,16 +38,20 @@ def _run_mypy() -> tuple[int, str]:
 
 
 @pytest.mark.slow
-def test_typing__mypy_passes_on_the_checked_modules() -> None:
+def test_typing__mypy_passes_on_every_module() -> None:
     returncode, output = _run_mypy()
     assert returncode in (0, 1), f"mypy did not run:\n{output}"  # 2 is a crash or a bad configuration
     by_module = _messages_by_module(output)
-    unlisted = sorted(str(path.relative_to(ROOT)) for package in PACKAGES for path in (ROOT / package).rglob("*.py")
-                      if str(path.relative_to(ROOT)) not in CHECKED)
-    print("modules not yet checked by this test:", ", ".join(unlisted) or "none")
-    print("of which mypy reports errors in:", ", ".join(path for path in unlisted if path in by_module) or "none")
-    failures = [line for path, lines in sorted(by_module.items()) if path in CHECKED for line in lines]
-    assert not failures, "mypy errors:\n" + "\n".join(failures)
+    failures = [line for _, lines in sorted(by_module.items()) for line in lines]
+    assert not failures, "mypy errors in " + ", ".join(sorted(by_module)) + ":\n" + "\n".join(failures)
+    assert returncode == 0, f"mypy failed:\n{output}"
+
+
+def test_typing__mypy_is_configured_for_the_three_packages_whole() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    assert sorted(config["packages"]) == sorted(PACKAGES)
+    assert config["strict"] is True
+    assert not config.get("exclude"), "every module of the packages is checked"
 
 
 def test_typing__messages_are_grouped_by_module() -> None:

@@ -14,6 +14,7 @@ from directory.space_text import address_line, amenity_labels, opening_hours_lin
 
 from ..i18n import N_
 from ..negotiation import json_bytes_response, wants_activity_json
+from ..pages import pages_of
 from ..services import services_of
 from .events import space_events_context
 
@@ -48,7 +49,7 @@ async def _actor_json(request: Request, username: str) -> Response:
 async def profile_page(request: Request) -> Response:
     services = services_of(request)
     username = request.path_params["username"]
-    pages = request.app.state.pages
+    pages = pages_of(request)
     translate, lang = pages.gettext(request), pages.language(request)
     try:
         view = await services.spaces.get(username)

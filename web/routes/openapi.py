@@ -258,7 +258,7 @@ def _event_and_post_paths() -> dict[str, Any]:
 
 def _follow_paths() -> dict[str, Any]:
     request_id = _path("id", "the follow request's `id`", {"type": "integer"})
-    decide = {"parameters": [USERNAME, request_id], "post": {
+    decide: dict[str, Any] = {"parameters": [USERNAME, request_id], "post": {
         "responses": {"200": _answer("the follower", "FollowItem"), **_errors(401, 404, 409, 410)}}}
     return {
         "/api/v1/spaces/{username}/following": {
