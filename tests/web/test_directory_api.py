@@ -20,6 +20,11 @@ REMOTE = "https://remote.example/users/bari_hub"
 HUB = "https://hub.example/users/directory"
 
 
+def first_breakfast(now: datetime) -> datetime:
+    """Tomorrow 08:00 UTC: the events sit at a fixed time of day, so date ranges hold whenever the test runs."""
+    return (now + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+
+
 @pytest.fixture
 async def listed(instance: Instance) -> AsyncIterator[Instance]:
     await instance.create_space(
@@ -44,8 +49,9 @@ async def listed(instance: Instance) -> AsyncIterator[Instance]:
                 status = "cancelled" if day == 1 else "scheduled"
                 await upsert_event_listing(session, EventListingEntry(
                     object_id=f"https://remote.example/events/{day}", space_actor_id=REMOTE,
-                    title=f"Colazione di lavoro {day}", starts_at=now + timedelta(days=day, hours=1),
-                    ends_at=now + timedelta(days=day, hours=3), timezone="Europe/Rome", locality="Bari",
+                    title=f"Colazione di lavoro {day}", starts_at=first_breakfast(now) + timedelta(days=day),
+                    ends_at=first_breakfast(now) + timedelta(days=day, hours=2), timezone="Europe/Rome",
+                    locality="Bari",
                     country="IT", status=status, listed_via=HUB), now)
             await upsert_event_listing(session, EventListingEntry(
                 object_id="https://remote.example/events/past", space_actor_id=REMOTE, title="Past",
@@ -119,9 +125,10 @@ async def test_events__upcoming_first_with_space_and_cancelled(listed: Instance)
     assert body["items"][0]["space"] == {"name": "Bari Hub", "handle": "@bari_hub@remote.example", "actor_id": REMOTE}
     assert body["items"][0]["origin"]["listed_via"] == HUB
     assert body["next"]
+    first = first_breakfast(datetime.now(timezone.utc))
     ranged = (await get(listed, "/api/v1/directory/events", **{
-        "from": (datetime.now(timezone.utc) + timedelta(days=10)).date().isoformat(),
-        "to": (datetime.now(timezone.utc) + timedelta(days=12)).date().isoformat()})).json()["items"]
+        "from": (first + timedelta(days=10)).date().isoformat(),
+        "to": (first + timedelta(days=12)).date().isoformat()})).json()["items"]
     assert [item["title"] for item in ranged] == ["Colazione di lavoro 10", "Colazione di lavoro 11"]
     bad = await get(listed, "/api/v1/directory/events", **{"from": "yesterday"})
     assert bad.status_code == 400 and bad.json()["detail"].startswith("from:")
