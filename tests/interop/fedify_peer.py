@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
+import pytest
 
 PEER_DIR = Path(__file__).resolve().parents[2] / "interop" / "fedify"
 SignatureSpec = Literal["rfc9421", "draft-cavage-http-signatures-12"]
@@ -54,7 +55,10 @@ def ensure_installed() -> Path:
         return PEER_DIR
     npm = shutil.which("npm")
     if npm is None:
-        raise FedifyPeerError("npm is not on PATH: it is needed once to install the Fedify peer (npm ci)")
+        message = "npm is not on PATH: it is needed once to install the Fedify peer (npm ci)"
+        if os.environ.get("CI"):
+            raise FedifyPeerError(message)  # CI installs it (.ci/run): a missing npm is a broken setup there
+        pytest.skip(message)
     result = subprocess.run(
         [npm, "ci", "--no-audit", "--no-fund"],
         cwd=PEER_DIR,
