@@ -136,6 +136,32 @@ async def _prepare_database(url: str, actors: list[tuple[str, str, str, str]], u
     await db.dispose()
 
 
+def _work(settings: object) -> None:
+    """A worker process beside the web process (`ESPRESSO_WORKER=external` + `espresso worker`), minus the
+    migrations `espresso worker` applies first: the bench made its tables with create_all."""
+    import signal
+
+    import uvloop
+
+    from web.background import build_worker
+    from web.process_tuning import tune_server_process
+    from web.services import build_services
+
+    async def main() -> None:
+        services = build_services(settings)  # type: ignore[arg-type]
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        worker = build_worker(services)
+        try:
+            await worker.run(stop)
+        finally:
+            await worker.close()
+            await services.db.dispose()
+
+    tune_server_process()
+    uvloop.run(main())
+
+
 async def _counts(url: str) -> dict[str, int]:
     from sqlalchemy import func, select
 
@@ -161,6 +187,8 @@ def main() -> int:
     parser.add_argument("-c", "--concurrency", type=int, default=64)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temporary folder")
     parser.add_argument("--timeout", type=float, default=120.0, help="give up waiting for the Accepts after this")
+    parser.add_argument("--worker-process", action="store_true",
+                        help="run the worker as its own process (ESPRESSO_WORKER=external + espresso worker)")
     parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sink:
@@ -190,12 +218,16 @@ def main() -> int:
         actors, raw = _follows(args.follows, hosts, f"http://{host}/users/racale", f"http://{host}/inbox")
         asyncio.run(_prepare_database(url, actors, "racale"))
         settings = Settings(domain=host, scheme="http", database_url=url, data_dir=Path(folder), secret_key="bench",
-                            worker="inprocess", allow_private_addresses=True)
+                            worker="external" if args.worker_process else "inprocess",
+                            allow_private_addresses=True)
         fork = multiprocessing.get_context("fork")
         ready = fork.Event()
         os.set_inheritable(sock.fileno(), True)
         process = fork.Process(target=_serve, args=(settings, sock.fileno(), ready))
         process.start()
+        worker = fork.Process(target=_work, args=(settings,)) if args.worker_process else None
+        if worker is not None:
+            worker.start()
         try:
             if not ready.wait(30):
                 print("the instance did not start", file=sys.stderr)
@@ -219,10 +251,14 @@ def main() -> int:
         finally:
             process.terminate()
             process.join(10)
+            if worker is not None:
+                worker.terminate()
+                worker.join(20)
             sink.kill()
             if server_url:
                 _drop_pg_database(server_url, url)
     dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
+    dialect += " (worker process)" if args.worker_process else ""
     print(f"{dialect}: {statuses.get(202, 0)}/{args.follows} Follows accepted (202) in {posted_at - started:.2f} s "
           f"({args.follows / (posted_at - started):,.0f}/s); {counts}")
     if accepts >= args.follows:
