@@ -2,23 +2,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pyld import jsonld
 
 from directory.space_actor import ActorUrls, MediaRef, space_actor_document, space_from_actor_document
 from directory.space_schema import Space
 from tests.directory.test_space_schema import contract_space
+from tests.jsonld import assert_every_term_expanded as check_terms
+from tests.jsonld import LOCAL_CONTEXTS, expand
 
-JSONLD_DIR = Path(__file__).parent.parent / "data" / "jsonld"
-# The only contexts a strict peer (Fedify 2.x) has preloaded that our actor may name.
-LOCAL_CONTEXTS = {
-    "https://www.w3.org/ns/activitystreams": "activitystreams.jsonld",
-    "https://w3id.org/security/v1": "security-v1.jsonld",
-    "https://w3id.org/security/multikey/v1": "multikey-v1.jsonld",
-}
 AS = "https://www.w3.org/ns/activitystreams#"
 SCHEMA = "http://schema.org#"
 # Compact terms whose IRI's local name differs from the term.
@@ -36,16 +29,6 @@ URLS = ActorUrls(
 )
 
 
-def offline_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    name = LOCAL_CONTEXTS.get(url.rstrip("/").replace("http://", "https://", 1))
-    if name is None:
-        raise AssertionError(f"the document references a context no strict peer has preloaded: {url}")
-    path = JSONLD_DIR / name
-    if not path.exists():
-        raise AssertionError(f"missing JSON-LD context file {path} (needed for {url})")
-    return {"contextUrl": None, "documentUrl": url, "document": json.loads(path.read_text("utf-8"))}
-
-
 def actor(**changes: Any) -> dict[str, Any]:
     space = Space.model_validate({**contract_space(), "summary": "Il **primo** coworking di #Racale", **changes})
     return space_actor_document(
@@ -60,30 +43,8 @@ def actor(**changes: Any) -> dict[str, Any]:
     )
 
 
-def expand(document: dict[str, Any]) -> dict[str, Any]:
-    [expanded] = jsonld.expand(document, {"documentLoader": offline_loader})
-    return expanded
-
-
-def assert_every_term_expanded(compact: dict[str, Any], expanded: dict[str, Any], path: str = "") -> None:
-    """Walk both forms side by side: each compact key must reach an absolute IRI."""
-    for key, value in compact.items():
-        where = f"{path}.{key}".lstrip(".")
-        if key == "@context":
-            continue
-        if key in ("id", "type"):
-            assert f"@{key}" in expanded, f"{where} was dropped"
-            continue
-        local = ALIASES.get(key, key)
-        matches = [iri for iri in expanded if iri.startswith("http") and iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1] == local]
-        assert matches, f"term {where!r} was dropped or expanded to a blank node: {sorted(expanded)}"
-        expanded_values = expanded[matches[0]]
-        compact_values = value if isinstance(value, list) else [value]
-        for index, item in enumerate(compact_values):
-            if isinstance(item, dict):
-                assert_every_term_expanded(item, expanded_values[index], f"{where}[{index}]")
-    for item_type in expanded.get("@type", []):
-        assert item_type.startswith("http"), f"type {item_type!r} at {path or 'top'} is not an IRI"
+def assert_every_term_expanded(compact: dict[str, Any], expanded: dict[str, Any]) -> None:
+    check_terms(compact, expanded, aliases=ALIASES)
 
 
 def test_actor_document__every_term_expands_offline_to_an_iri() -> None:

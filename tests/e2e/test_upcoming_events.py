@@ -10,7 +10,7 @@ import pytest
 from pyld import jsonld
 
 from tests.directory.test_event_document import assert_every_term_expanded
-from tests.directory.test_space_actor import offline_loader
+from tests.jsonld import offline_loader
 
 from ..servers import Instance
 from .test_events import AP, EVENT, RACALE
