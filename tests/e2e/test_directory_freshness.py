@@ -11,7 +11,7 @@ import pytest
 
 from web.app import create_app
 
-from ..federation.remote_host import remote_host
+from ..federation.remote_host import RemoteHost, remote_host
 from ..servers import Instance, ServerThread, drain, run_instance
 from .test_directory_hub import HUB, cli, follow, listed
 from .test_network_view import PLACE
@@ -43,6 +43,17 @@ def restart(instance: Instance, clock: ShiftedClock) -> None:
     instance.server.start()
 
 
+async def accept_follow(host: RemoteHost, name: str, inbox: str) -> None:
+    """The remote actor `name` accepts the Follow it received, signed, at our `inbox`."""
+    actor_id = host.actor_id(name)
+    follow_activity = next(x for x in host.received if x.get("type") == "Follow")
+    accept = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor_id}#accept-1",
+              "type": "Accept", "actor": actor_id, "object": follow_activity}
+    body, headers = host.signed_post(inbox, accept, signer=name)
+    async with httpx.AsyncClient() as client:
+        assert (await client.post(inbox, content=body, headers=headers)).status_code == 202
+
+
 async def refresh_cycle(hub: Instance, *others: Instance) -> None:
     """Queue the hub's crawl now (it queues refreshes of stale listings) and drain: one worker cycle."""
     assert await cli(hub, "crawl") == ["crawl queued: the worker runs it"]
@@ -62,13 +73,7 @@ async def test_refresh__a_listed_space_that_answers_410_is_unlisted(tmp_path: Pa
             gina = host.actor_id("gina")
             assert (await cli(hub, "add", gina))[0] == f"actor: {gina}"
             await drain(hub)
-            follow_activity = next(a for a in host.received if a.get("type") == "Follow")
-            accept = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{gina}#accept-1",
-                      "type": "Accept", "actor": gina, "object": follow_activity}
-            inbox = f"{hub.base_url}/users/directory/inbox"
-            body, headers = host.signed_post(inbox, accept, signer="gina")
-            async with httpx.AsyncClient() as client:
-                assert (await client.post(inbox, content=body, headers=headers)).status_code == 202
+            await accept_follow(host, "gina", f"{hub.base_url}/users/directory/inbox")
             await drain(hub)
             assert (await listed(hub))[gina]["name"] == "Gina Cowork"
 
@@ -127,13 +132,7 @@ async def test_refresh__an_ordinary_instance_refreshes_the_spaces_it_follows(tmp
             followed = await a.client.post("/api/v1/spaces/racale/following", json={"target": gina})
             assert followed.status_code == 202, followed.text
             await drain(a)
-            follow_activity = next(x for x in host.received if x.get("type") == "Follow")
-            accept = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{gina}#accept-1",
-                      "type": "Accept", "actor": gina, "object": follow_activity}
-            inbox = f"{a.base_url}/users/racale/inbox"
-            body, headers = host.signed_post(inbox, accept, signer="gina")
-            async with httpx.AsyncClient() as client:
-                assert (await client.post(inbox, content=body, headers=headers)).status_code == 202
+            await accept_follow(host, "gina", f"{a.base_url}/users/racale/inbox")
             await drain(a)
             assert (await listed(a))[gina]["name"] == "Gina Cowork"
 
