@@ -21,7 +21,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ sys.path.insert(0, str(BENCH))
 from federation.keys import generate_rsa_key, public_key_to_pem  # noqa: E402
 from federation.signatures import sign_cavage  # noqa: E402
 # The instance runner, the keep-alive client and the throw-away PostgreSQL database of bench/inbox.py.
-from inbox import _create_pg_database, _drop_pg_database, _fire, _serve  # noqa: E402
+from inbox import _create_pg_database, _drop_pg_database, _fire, _listening_socket, _serve  # noqa: E402
 
 _RESPONSE = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
 
@@ -208,10 +207,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="espresso-bench-") as folder:
         server_url = args.database_url
         url = _create_pg_database(server_url) if server_url else f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(2048)
+        sock = _listening_socket()
         port = sock.getsockname()[1]
         host = f"127.0.0.1:{port}"
         print(f"signing {args.follows} Follows ...", flush=True)

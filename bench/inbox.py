@@ -35,6 +35,17 @@ from federation.signatures import sign_cavage  # noqa: E402
 REMOTE = "http://remote.bench.invalid"
 
 
+def _listening_socket() -> Any:
+    """A loopback socket on a free port, listening before the instance starts (no race for the port)."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(2048)
+    return sock
+
+
 def _serve(settings: Any, sock_fd: int, ready: Any) -> None:
     import socket
 
@@ -203,18 +214,13 @@ def main() -> int:
     if not 1 <= args.requests <= 200_000 or not 1 <= args.concurrency <= 1000:
         parser.error("-n must be 1..200000 and -c 1..1000")
 
-    import socket
-
     from web.config import Settings
 
     with tempfile.TemporaryDirectory(prefix="espresso-bench-") as folder:
         server_url = args.database_url
         # A throw-away database on the server, never the one named: the bench must not touch real data.
         url = _create_pg_database(server_url) if server_url else f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(2048)
+        sock = _listening_socket()
         port = sock.getsockname()[1]
         host = f"127.0.0.1:{port}"
         print(f"signing {args.requests + args.warmup} activities ...", flush=True)
