@@ -180,13 +180,18 @@ async def test_delivery_client__no_header_injection() -> None:
     assert peer.heads[0].startswith(b"POST /in%20box/%C3%A9 HTTP/1.1\r\n")
 
 
-async def test_delivery_client__idle_connections_are_capped_and_expire() -> None:
-    client = DeliveryClient(LOOPBACK, max_idle=2, keepalive_expiry=0.05)
+async def test_delivery_client__idle_connections_are_capped_least_recently_used_first_and_expire() -> None:
+    client = DeliveryClient(LOOPBACK, max_idle=2, keepalive_expiry=0.2)
     async with raw_peer(status(202)) as a, raw_peer(status(202)) as b, raw_peer(status(202)) as c:
         for peer in (a, b, c):
             await client.post(peer.url(), [], b"{}")
-        assert client._idle_count == 2  # the third host's connection was closed, not kept
-        await asyncio.sleep(0.1)
-        await client.post(a.url(), [], b"{}")  # expired: a new connection, and the others swept
-        assert a.connections == 2 and client._idle_count == 1
+        # At the cap, the oldest idle connection (a's) made room for the newest (c's).
+        assert client.idle_connections == 2
+        await client.post(c.url(), [], b"{}")
+        await client.post(b.url(), [], b"{}")
+        await client.post(a.url(), [], b"{}")
+        assert (a.connections, b.connections, c.connections) == (2, 1, 1)
+        await asyncio.sleep(0.3)
+        await client.post(b.url(), [], b"{}")  # expired: a new connection, and the others closed
+        assert b.connections == 2 and client.idle_connections == 1
     await client.aclose()
