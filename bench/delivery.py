@@ -57,6 +57,7 @@ class _SinkProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.counter[1] += 1
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -77,7 +78,7 @@ class _SinkProtocol(asyncio.Protocol):
 
 
 async def _sink(endpoints: int, addresses: int, lifetime: float) -> None:
-    counter = [0]
+    counter = [0, 0]
     servers = []
     bound: list[str] = []
     for n in range(endpoints):
@@ -91,7 +92,7 @@ async def _sink(endpoints: int, addresses: int, lifetime: float) -> None:
     loop = asyncio.get_running_loop()
     stdin_closed = loop.run_in_executor(None, sys.stdin.read)  # returns at EOF: the parent is done
     await asyncio.wait([stdin_closed], timeout=lifetime)
-    print(json.dumps({"requests": counter[0], "cpu": time.process_time()}), flush=True)
+    print(json.dumps({"requests": counter[0], "connections": counter[1], "cpu": time.process_time()}), flush=True)
     for server in servers:
         server.close()
     os._exit(0)  # the stdin reader thread may still block
@@ -108,16 +109,16 @@ class Sink:
         assert self.process.stdout is not None
         self.hosts: list[str] = json.loads(self.process.stdout.readline())
 
-    def close(self) -> tuple[int, float]:
-        """Requests received, and the sink's CPU seconds."""
+    def close(self) -> tuple[int, int, float]:
+        """Requests and connections received, and the sink's CPU seconds."""
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.close()
         line = self.process.stdout.readline()
         self.process.wait(timeout=30)
         if not line:
-            return -1, 0.0
+            return -1, -1, 0.0
         report = json.loads(line)
-        return int(report["requests"]), float(report["cpu"])
+        return int(report["requests"]), int(report["connections"]), float(report["cpu"])
 
 
 async def _add_followers(ctx: FederationContext, actor: LocalActor, hosts: list[str], followers: int, *,
@@ -149,9 +150,10 @@ async def _new_actor(ctx: FederationContext, username: str) -> LocalActor:
 
 async def _post_and_deliver(
     ctx: FederationContext, actor: LocalActor, worker: Worker
-) -> tuple[int, float, float, float]:
-    """Deliveries handled, enqueue seconds, total seconds, and this process's CPU seconds (all threads)."""
-    cpu = time.process_time()
+) -> tuple[int, float, float, float, float]:
+    """Deliveries handled, enqueue seconds, total seconds, this process's CPU seconds (all threads) and the
+    event loop thread's own CPU seconds (what caps one worker: the loop runs on one core)."""
+    cpu, loop_cpu = time.process_time(), time.thread_time()
     start = time.perf_counter()
     async with ctx.db.transaction() as session:
         inboxes = await follower_inboxes(session, actor.id)
@@ -161,7 +163,7 @@ async def _post_and_deliver(
         await enqueue_activity(session, ctx, actor=actor, activity=activity, inboxes=inboxes)
     enqueued = time.perf_counter()
     handled = await worker.run_once()
-    return handled, enqueued - start, time.perf_counter() - start, time.process_time() - cpu
+    return handled, enqueued - start, time.perf_counter() - start, time.process_time() - cpu, time.thread_time() - loop_cpu
 
 
 async def _states(ctx: FederationContext) -> dict[str, int]:
@@ -183,21 +185,23 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
         # Throughput: personal inboxes on a tenth of the servers, so connections are reused.
         await _add_followers(ctx, flooder, sink.hosts[: max(len(sink.hosts) // 10, 1)], args.throughput,
                              shared=False, tag="p")
-        async with Worker(ctx) as worker:
-            handled, enqueue_s, total_s, cpu_s = await _post_and_deliver(ctx, poster, worker)
+        async with Worker(ctx, sign_threads=args.sign_threads) as worker:
+            handled, enqueue_s, total_s, cpu_s, _ = await _post_and_deliver(ctx, poster, worker)
             print(f"fan-out: {args.followers} followers on {args.servers} servers -> {handled} deliveries; "
                   f"enqueue {enqueue_s * 1000:.0f} ms, enqueue + delivery {total_s:.3f} s "
                   f"({handled / total_s:.0f} deliveries/s, worker CPU {cpu_s:.2f} s)")
-            handled, enqueue_s, total_s, cpu_s = await _post_and_deliver(ctx, flooder, worker)
+            handled, enqueue_s, total_s, cpu_s, loop_s = await _post_and_deliver(ctx, flooder, worker)
             deliver_s = total_s - enqueue_s
             print(f"throughput: {handled} signed deliveries in {deliver_s:.3f} s "
                   f"= {handled / deliver_s:.0f} signed deliveries/s (enqueue {enqueue_s * 1000:.0f} ms); "
-                  f"worker CPU {cpu_s * 1000 / max(handled, 1):.2f} ms per delivery, all threads")
+                  f"worker CPU {cpu_s * 1000 / max(handled, 1):.2f} ms per delivery, all threads, "
+                  f"of which the event loop thread {loop_s * 1000 / max(handled, 1):.2f} ms")
         print(f"states: {await _states(ctx)}")
     finally:
         await db.dispose()
-        received, sink_cpu = sink.close()
-        print(f"sink received {received} requests, {sink_cpu * 1e6 / max(received, 1):.0f} µs CPU each; "
+        received, connections, sink_cpu = sink.close()
+        print(f"sink received {received} requests on {connections} connections, "
+              f"{sink_cpu * 1e6 / max(received, 1):.0f} µs CPU each; "
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
@@ -226,6 +230,7 @@ def main() -> None:
     parser.add_argument("--followers", type=int, default=10_000)
     parser.add_argument("--servers", type=int, default=1_000)
     parser.add_argument("--throughput", type=int, default=10_000, help="deliveries in the throughput run")
+    parser.add_argument("--sign-threads", type=int, help="the worker's signing threads (default: one per core)")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sink-lifetime", type=float, default=600.0, help=argparse.SUPPRESS)

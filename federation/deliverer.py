@@ -1,12 +1,13 @@
 """One signed POST of an activity to one inbox, and what came of it.
 
-Signing runs in a small thread pool: RSA-2048 costs about a quarter of a
-millisecond and ``cryptography`` releases the GIL, so the event loop keeps
-sending while other requests are signed. The POST itself goes through
-``federation.delivery_client`` (a lean keep-alive HTTP/1.1 client under the
-fetcher's SSRF guard). Redirects are followed here, as a re-signed POST (a
-301/302 must not become a GET carrying the old signature); every hop goes
-through the guard again.
+What to sign is built on the event loop by ``federation.delivery_signing``
+(digests once per activity, target parts once per inbox); only the RSA
+operation goes to the signing threads, in batches (``SigningPool``):
+``cryptography`` releases the GIL while it signs, so the loop keeps sending.
+The POST goes through ``federation.delivery_client`` (a lean keep-alive
+HTTP/1.1 client under the fetcher's SSRF guard). Redirects are followed
+here, as a re-signed POST (a 301/302 must not become a GET carrying the old
+signature); every hop goes through the guard again.
 """
 
 from __future__ import annotations
@@ -20,28 +21,19 @@ from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 from .delivery_client import DeliveryClient, PostFailed, PostTimeout
+from .delivery_signing import DeliveryPayload, raw_signature, signing_base
 from .errors import UnsafeAddressError
-from .keys import PrivateKeyObject
+from .post_target import post_target
 from .retry_policy import Verdict, classify_status, parse_retry_after
-from .signatures import SignatureScheme, sign_cavage, sign_rfc9421
+from .signatures import SignatureScheme
 from .signing_pool import SigningPool
 
-__all__ = ["Attempt", "Deliverer", "SignedActivity"]
+__all__ = ["Attempt", "Deliverer", "DeliveryPayload"]
 
 logger = logging.getLogger(__name__)
 
-CONTENT_TYPE = "application/activity+json"
 KEPT_BODY_BYTES = 2048
 _REDIRECTS = frozenset({301, 302, 307, 308})
-
-
-@dataclass(frozen=True)
-class SignedActivity:
-    """An outgoing activity ready to send: its serialized body and its actor's key."""
-
-    body: bytes
-    key_id: str
-    private_key: PrivateKeyObject
 
 
 @dataclass(frozen=True)
@@ -71,17 +63,17 @@ class Deliverer:
         *,
         clock: Callable[[], datetime],
         max_redirects: int = 5,
-        sign_threads: int = 3,
+        sign_threads: int = 2,
     ) -> None:
         self._client = client
         self._signing = SigningPool(executor, threads=sign_threads)
         self._clock = clock
         self._max_redirects = max_redirects
 
-    async def deliver(self, url: str, activity: SignedActivity, scheme: SignatureScheme | None) -> Attempt:
+    async def deliver(self, url: str, payload: DeliveryPayload, scheme: SignatureScheme | None) -> Attempt:
         """POST once (or twice when double-knocking) and classify the answer; never raises for the peer's faults."""
         try:
-            return await self._deliver(url, activity, scheme)
+            return await self._deliver(url, payload, scheme)
         except UnsafeAddressError as exc:
             # The guard refused the address (or the URL): it will not become acceptable by waiting.
             return Attempt(Verdict.FAIL, error=str(exc))
@@ -90,14 +82,14 @@ class Deliverer:
         except PostFailed as exc:
             return Attempt(Verdict.RETRY, error=str(exc), host_failure=True)
 
-    async def _deliver(self, url: str, activity: SignedActivity, scheme: SignatureScheme | None) -> Attempt:
+    async def _deliver(self, url: str, payload: DeliveryPayload, scheme: SignatureScheme | None) -> Attempt:
         if scheme is not None:
-            return self._attempt(await self._post(url, activity, scheme), None)
+            return self._attempt(await self._post(url, payload, scheme), None)
         # Double-knocking: RFC 9421 first; a refusal naming the signature means "try draft-cavage".
-        answer = await self._post(url, activity, "rfc9421")
+        answer = await self._post(url, payload, "rfc9421")
         if not _refuses_signature(answer):
             return self._attempt(answer, "rfc9421")
-        return self._attempt(await self._post(url, activity, "cavage"), "cavage")
+        return self._attempt(await self._post(url, payload, "cavage"), "cavage")
 
     def _attempt(self, answer: _Answer, scheme: SignatureScheme | None) -> Attempt:
         verdict = classify_status(answer.status)
@@ -112,32 +104,19 @@ class Deliverer:
             host_failure=answer.status >= 500 or answer.status == 408,
         )
 
-    async def _post(self, url: str, activity: SignedActivity, scheme: SignatureScheme) -> _Answer:
+    async def _post(self, url: str, payload: DeliveryPayload, scheme: SignatureScheme) -> _Answer:
         for _hop in range(self._max_redirects + 1):
-            headers = await self._signed_headers(url, activity, scheme)
-            answer = await self._client.post(url, headers.items(), activity.body, keep_body=KEPT_BODY_BYTES)
+            target = post_target(url)
+            base = signing_base(payload, target, scheme, self._clock())
+            signature = await self._signing.run(functools.partial(raw_signature, payload.private_key, base.message))
+            answer = await self._client.post(
+                target, base.signed_headers(signature), payload.body, keep_body=KEPT_BODY_BYTES
+            )
             if answer.status in _REDIRECTS and answer.location:
                 url = urljoin(url, answer.location)
                 continue
             return _Answer(answer.status, answer.retry_after, answer.body.decode("utf-8", errors="replace"))
         return _Answer(310, None, f"more than {self._max_redirects} redirects")
-
-    async def _signed_headers(self, url: str, activity: SignedActivity, scheme: SignatureScheme) -> dict[str, str]:
-        headers = {"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE}
-        sign = sign_rfc9421 if scheme == "rfc9421" else sign_cavage
-        work = functools.partial(
-            sign,
-            method="POST",
-            url=url,
-            headers=headers,
-            body=activity.body,
-            key_id=activity.key_id,
-            private_key=activity.private_key,
-            now=self._clock(),
-        )
-        added = await self._signing.run(work)
-        headers.update(added)
-        return headers
 
 
 def _refuses_signature(answer: _Answer) -> bool:

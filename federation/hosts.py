@@ -7,6 +7,7 @@ answer; the dirty entries are upserted with the batch's other changes."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 # A healthy host's last_success_at is refreshed at most this often (saves a write per batch).
 _SUCCESS_REFRESH = timedelta(minutes=10)
+# What other workers learned about a host is read again after this long (seconds), not on every claim.
+_RELOAD_AFTER = 10.0
 
 
 @dataclass
@@ -37,6 +40,7 @@ class HostInfo:
     unavailable_until: datetime | None = None
     last_success_at: datetime | None = None
     dirty: bool = False
+    loaded_at: float = float("-inf")  # time.monotonic() of the last read from the database
 
     def row(self) -> dict[str, Any]:
         return {
@@ -55,23 +59,34 @@ class HostBook:
         self._hosts: dict[str, HostInfo] = {}
 
     async def load(self, session: AsyncSession, hosts: Iterable[str]) -> None:
-        """Refresh the named hosts from the database (other workers may have learned something)."""
-        wanted = {host for host in hosts if not self._hosts.get(host, HostInfo(host)).dirty}
+        """Refresh the named hosts from the database (other workers may have learned something), unless
+        read in the last few seconds or changed here and not yet written."""
+        now = time.monotonic()
+        wanted = set()
+        for host in hosts:
+            info = self._hosts.get(host)
+            if info is None or (not info.dirty and now - info.loaded_at >= _RELOAD_AFTER):
+                wanted.add(host)
         if not wanted:
             return
-        found = (await session.scalars(select(HostState).where(HostState.host.in_(wanted)))).all()
-        for state in found:
-            scheme = state.signature_scheme if state.signature_scheme in ("cavage", "rfc9421") else None
-            self._hosts[state.host] = HostInfo(
-                host=state.host,
-                signature_scheme=scheme,  # type: ignore[arg-type]
-                consecutive_failures=state.consecutive_failures,
-                failing_since=state.failing_since,
-                unavailable_until=state.unavailable_until,
-                last_success_at=state.last_success_at,
+        columns = HostState.__table__.c
+        query = select(
+            columns.host, columns.signature_scheme, columns.consecutive_failures, columns.failing_since,
+            columns.unavailable_until, columns.last_success_at,
+        ).where(columns.host.in_(wanted))
+        for host, scheme, failures, failing_since, unavailable_until, last_success_at in await session.execute(query):
+            self._hosts[host] = HostInfo(
+                host=host,
+                signature_scheme=scheme if scheme in ("cavage", "rfc9421") else None,
+                consecutive_failures=failures,
+                failing_since=failing_since,
+                unavailable_until=unavailable_until,
+                last_success_at=last_success_at,
+                loaded_at=now,
             )
-        for host in wanted - {state.host for state in found}:
-            self._hosts.setdefault(host, HostInfo(host))
+            wanted.discard(host)
+        for host in wanted:  # not in the database yet
+            self._hosts[host] = HostInfo(host, loaded_at=now)
 
     def get(self, host: str) -> HostInfo:
         return self._hosts.setdefault(host, HostInfo(host))

@@ -25,7 +25,9 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Row, Table, bindparam, event, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["QueueTable", "Waker", "claim", "finish", "nudge", "nudge_after_commit", "register_waker"]
+__all__ = [
+    "QueueTable", "Waker", "claim", "finish", "finish_alike", "nudge", "nudge_after_commit", "register_waker",
+]
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,26 @@ async def finish(
     result = await connection.execute(statement, params)
     if len(params) > 1 and not connection.dialect.supports_sane_multi_rowcount:
         return -1  # asyncpg's executemany does not say how many rows matched
+    return int(result.rowcount or 0)
+
+
+async def finish_alike(
+    session: AsyncSession, queue: QueueTable, *, owner: str, ids: Sequence[int], values: Mapping[str, Any]
+) -> int:
+    """Apply one change to many rows in one ``UPDATE ... WHERE id IN (...)``, releasing the lease.
+
+    For the common case (a batch of deliveries that all succeeded): far cheaper than ``finish``'s
+    per-row parameters. ``values`` may hold SQL expressions (``attempts + 1``). Rows another worker
+    holds are left alone; returns how many rows were updated."""
+    if not ids:
+        return 0
+    t = queue.table.c
+    statement = (
+        update(queue.table)
+        .where(t.id.in_(ids), t.locked_by == owner)
+        .values({**values, "locked_until": None, "locked_by": None})
+    )
+    result = await (await session.connection()).execute(statement)
     return int(result.rowcount or 0)
 
 
