@@ -104,7 +104,8 @@ async def enqueue_activity(
             }
             for url in targets
         ]
-        await session.execute(insert(Delivery), rows)
+        # A Core executemany: the ORM's bulk path cost ~20 µs a row, a tenth of a fan-out's budget.
+        await session.execute(insert(Delivery.__table__), rows)
         nudge_after_commit(session, ctx.db.url)
     logger.info("queued %s %s for %d inboxes", outgoing.activity_type, outgoing.ap_id, len(targets))
     return outgoing

@@ -75,8 +75,12 @@ def public_key_to_pem(key: PublicKeyObject) -> str:
 
 @lru_cache(maxsize=64)
 def load_private_key(pem: str) -> PrivateKeyObject:
-    """Parse a local PEM private key once; signing on hot paths reuses the object."""
-    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+    """Parse a local PEM private key once; signing on hot paths reuses the object.
+
+    Only for our own keys, which we generated and stored: their RSA consistency check (primality of
+    p and q, ~50 ms) is skipped, as ``cryptography`` allows for trusted keys. It delayed the first
+    delivery of every actor after a worker start by that much."""
+    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True)
     if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
         raise ValueError(f"unsupported private key type {type(key).__name__}; use RSA or Ed25519")
     return key
