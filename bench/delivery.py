@@ -40,6 +40,7 @@ from federation.fetch import FetchPolicy  # noqa: E402
 from federation.models import Delivery, Follower, LocalActor, RemoteActor  # noqa: E402
 from federation.urls import LocalUrls  # noqa: E402
 from federation.worker import Worker  # noqa: E402
+from web.process_tuning import tune_server_process  # noqa: E402
 from web.schema import all_metadata  # noqa: E402
 
 _RESPONSE = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n"
@@ -185,6 +186,7 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
         # Throughput: personal inboxes on a tenth of the servers, so connections are reused.
         await _add_followers(ctx, flooder, sink.hosts[: max(len(sink.hosts) // 10, 1)], args.throughput,
                              shared=False, tag="p")
+        tune_server_process()  # as `espresso worker` does: frozen startup heap, 1 ms GIL switch interval
         async with Worker(ctx, sign_threads=args.sign_threads) as worker:
             handled, enqueue_s, total_s, cpu_s, _ = await _post_and_deliver(ctx, poster, worker)
             print(f"fan-out: {args.followers} followers on {args.servers} servers -> {handled} deliveries; "
