@@ -18,10 +18,13 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy import CursorResult, Table, and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import CursorResult, Table, Text, and_, bindparam, delete, func, insert, literal, or_, select, update
+from sqlalchemy import cast as sa_cast
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .context import FederationContext
+from .db import UTCDateTime
 from .models import Block, Delivery, Follower, LocalActor, OutgoingActivity, RemoteActor
 from .queue import nudge_after_commit
 
@@ -90,25 +93,41 @@ async def enqueue_activity(
     )
     session.add(outgoing)
     await session.flush()
-    targets = sorted({url for url in inboxes if url and not ctx.urls.is_local(url)})
+    hosts = {url: inbox_host(url) for url in inboxes if url}
+    local = ctx.urls.domain.lower()
+    targets = sorted(url for url, host in hosts.items() if host != local)
     if targets:
-        rows = [
-            {
-                "activity_id": outgoing.id,
-                "inbox_url": url,
-                "host": inbox_host(url),
-                "state": PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for url in targets
-        ]
-        # A Core executemany: the ORM's bulk path cost ~20 µs a row, a tenth of a fan-out's budget.
-        await session.execute(insert(cast(Table, Delivery.__table__)), rows)
+        await _insert_deliveries(session, outgoing.id, targets, [hosts[url] for url in targets], now)
         nudge_after_commit(session, ctx.db.url)
     logger.info("queued %s %s for %d inboxes", outgoing.activity_type, outgoing.ap_id, len(targets))
     return outgoing
+
+
+async def _insert_deliveries(
+    session: AsyncSession, activity_id: int, inboxes: list[str], hosts: list[str], now: datetime
+) -> None:
+    """One pending delivery per inbox. On PostgreSQL one INSERT ... SELECT FROM unnest() of two arrays:
+    an executemany of 1,000 rows took 35-45 ms there, most of a fan-out's enqueue. On SQLite the Core
+    executemany runs in the driver's C loop and is already cheap (the ORM's bulk path cost ~20 µs a row)."""
+    table = cast(Table, Delivery.__table__)
+    if session.get_bind().dialect.name != "postgresql":
+        rows = [
+            {"activity_id": activity_id, "inbox_url": url, "host": host, "state": PENDING, "attempts": 0,
+             "next_attempt_at": now, "created_at": now}
+            for url, host in zip(inboxes, hosts)
+        ]
+        await session.execute(insert(table), rows)
+        return
+    pairs = func.unnest(
+        sa_cast(bindparam("inboxes", inboxes, type_=ARRAY(Text)), ARRAY(Text)),
+        sa_cast(bindparam("hosts", hosts, type_=ARRAY(Text)), ARRAY(Text)),
+    ).table_valued("inbox_url", "host").render_derived(name="target")
+    rows_query = select(
+        literal(activity_id), pairs.c.inbox_url, pairs.c.host, literal(PENDING), literal(0),
+        literal(now, UTCDateTime), literal(now, UTCDateTime),
+    ).select_from(pairs)
+    columns = ["activity_id", "inbox_url", "host", "state", "attempts", "next_attempt_at", "created_at"]
+    await session.execute(insert(table).from_select(columns, rows_query))
 
 
 async def follower_inboxes(session: AsyncSession, local_actor_id: int) -> set[str]:
