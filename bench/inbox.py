@@ -55,6 +55,8 @@ def _serve(settings: Any, sock_fd: int, ready: Any) -> None:
 
     from web.process_tuning import tune_server_process
 
+    import uvloop  # what `espresso serve` runs: uvicorn's loop="auto" picks it when uvicorn makes the loop
+
     sock = socket.socket(fileno=sock_fd)
     app = create_app(settings)
     tune_server_process()  # as `espresso serve` and web.asgi do
@@ -68,7 +70,7 @@ def _serve(settings: Any, sock_fd: int, ready: Any) -> None:
         ready.set()
         await task
 
-    asyncio.run(main())
+    uvloop.run(main())
 
 
 async def _prepare_database(url: str, actors: list[tuple[str, str, str]]) -> None:

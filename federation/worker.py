@@ -58,6 +58,10 @@ def _default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+# While inbox batches are being processed, how soon (seconds) to look for the deliveries they queued.
+_DELIVERY_RECHECK = 0.05
+
+
 class Worker:
     def __init__(
         self,
@@ -119,19 +123,42 @@ class Worker:
         self._executor.shutdown(wait=False)
 
     async def run_once(self) -> int:
-        """Claim and finish everything due now; returns how many items were handled."""
+        """Claim and finish everything due now; returns how many items were handled.
+
+        Deliveries go on beside the inbox and the tasks, not after them: answering 10,000 Follows is
+        processing them in batches and sending the Accepts those batches queue, and taking turns left
+        the signing threads idle while a batch was processed and the loop idle while one was signed
+        (bench/follows.py). Each side loops until it finds nothing; the round repeats until neither did."""
         handled = 0
         while True:
-            round_ = await self._deliveries.drain()
-            if isinstance(self._inbox_handler, BatchInboxHandler):
-                round_ += await self._drain_inbox_batches(self._inbox_handler)
-            elif self._inbox_handler is not None:
-                round_ += await self._drain_items(INBOX, InboxActivity, self._run_inbox_item)
-            if self._task_handlers:
-                round_ += await self._drain_items(TASKS, Task, self._run_task)
+            async with asyncio.TaskGroup() as group:  # a failure on one side cancels the other
+                items = group.create_task(self._drain_inbox_and_tasks())
+                deliveries = group.create_task(self._deliver_while(items))
+            round_ = deliveries.result() + items.result()
             if round_ == 0:
                 return handled
             handled += round_
+
+    async def _deliver_while(self, busy: asyncio.Task[int]) -> int:
+        """Deliver what is due, and again as ``busy`` (the inbox batches) queues more, until it is done."""
+        handled = 0
+        while True:
+            delivered = await self._deliveries.drain()
+            handled += delivered
+            if busy.done():
+                return handled
+            if not delivered:
+                await asyncio.wait({busy}, timeout=_DELIVERY_RECHECK)
+
+    async def _drain_inbox_and_tasks(self) -> int:
+        handled = 0
+        if isinstance(self._inbox_handler, BatchInboxHandler):
+            handled += await self._drain_inbox_batches(self._inbox_handler)
+        elif self._inbox_handler is not None:
+            handled += await self._drain_items(INBOX, InboxActivity, self._run_inbox_item)
+        if self._task_handlers:
+            handled += await self._drain_items(TASKS, Task, self._run_task)
+        return handled
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set; a failing cycle (database down) is logged and retried."""
