@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -278,9 +279,6 @@ def _lower_thread_priority() -> None:
     2-core machine a claim round took 100 ms instead of 5 while the signers held both cores, leaving
     nothing in flight (bench/delivery.py). A higher nice value for these threads only (Linux sets it
     per thread; elsewhere this does nothing) fixes that without slowing the signing on an idle core."""
-    import os
-    import threading
-
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
     except (AttributeError, OSError):

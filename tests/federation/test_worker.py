@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -150,3 +153,41 @@ async def test_worker__two_workers_on_postgresql_never_send_twice() -> None:
                 assert {d.state for d in await world.deliveries()} == {"delivered"}
         finally:
             await database.dispose()
+
+
+async def test_worker__deliveries_go_out_while_inbox_batches_are_still_processed(world: World) -> None:
+    """A batch that queues a delivery and waits for it to arrive only finishes if deliveries run beside it."""
+
+    class AnsweringHandler:
+        def __init__(self, peer_received: list[Received], inbox: str) -> None:
+            self.received = peer_received
+            self.inbox = inbox
+
+        async def __call__(self, row: InboxActivity) -> None:
+            raise AssertionError("batches only")
+
+        async def process_batch(self, rows: Sequence[InboxActivity]) -> list[Exception | None]:
+            await world.publish(self.inbox)
+            await until(lambda: len(self.received) == 1, timeout=5)  # times out if deliveries wait for us
+            return [None for _ in rows]
+
+    now = world.clock.now()
+    async with world.ctx.db.transaction() as session:
+        session.add(InboxActivity(
+            activity_id="http://remote.test/follow/1", activity_type="Follow", actor_id="http://remote.test/u",
+            signer_key_id="http://remote.test/u#key", body="{}", received_at=now, state="queued",
+            attempts=0, next_attempt_at=now,
+        ))
+    with running_peer() as peer:
+        async with Worker(world.ctx, inbox_handler=AnsweringHandler(peer.received, peer.url("/inbox"))) as worker:
+            assert await asyncio.wait_for(worker.run_once(), 10) == 2  # the inbox row and the delivery
+    assert {d.state for d in await world.deliveries()} == {"delivered"}
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are set on Linux only")
+async def test_worker__signing_threads_run_below_the_event_loop(world: World) -> None:
+    async with Worker(world.ctx) as worker:
+        signer = await asyncio.get_running_loop().run_in_executor(
+            worker._executor, lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        )
+    assert signer > os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
