@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from .actors import get_local_actor
 from .context import FederationContext
@@ -168,8 +169,12 @@ class InboxProcessor:
         wanted = {a.actor for a in segment if a.type == "Follow"}
         if not wanted:
             return batch
+        # Only what IncomingFollow reads: the stored documents (JSON, kilobytes each) are left unparsed.
+        columns = load_only(RemoteActor.id, RemoteActor.ap_id, RemoteActor.inbox, RemoteActor.gone_at)
         async with self.ctx.db.sessions() as session:
-            found = (await session.scalars(select(RemoteActor).where(RemoteActor.ap_id.in_(wanted)))).all()
+            found = (await session.scalars(
+                select(RemoteActor).options(columns).where(RemoteActor.ap_id.in_(wanted))
+            )).all()
         batch.remotes = {r.ap_id: r for r in found if r.gone_at is None}
         for actor_id in sorted(wanted - batch.remotes.keys()):
             try:

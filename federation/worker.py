@@ -20,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from sqlalchemy import select
 
 from .context import FederationContext
 from .deliverer import Deliverer
@@ -28,7 +27,7 @@ from .delivery_client import DeliveryClient
 from .delivery_runner import DeliveryRunner
 from .fetch import AddressFilter
 from .models import InboxActivity, Task
-from .queue import QueueTable, claim, finish, register_waker, unregister_waker
+from .queue import QueueTable, claim, finish, finish_alike, register_waker, unregister_waker
 from .retry_policy import RetryPolicy
 
 __all__ = ["BatchInboxHandler", "InboxHandler", "TaskHandler", "Worker"]
@@ -196,21 +195,28 @@ class Worker:
                 handled += 1
 
     async def _drain_inbox_batches(self, handler: BatchInboxHandler) -> int:
-        """Claimed rows go to the handler together, which keeps their order; finished in one executemany."""
+        """Claimed rows go to the handler together, which keeps their order; the done ones are finished in
+        one UPDATE, the others (retried or failed, each its own error) in one executemany."""
         handled = 0
+        done_values = {"state": "done", "attempts": INBOX.column("attempts") + 1, "error": None}
         while True:
             items = await self._claim_items(INBOX, InboxActivity)
             if not items:
                 return handled
             errors = await handler.process_batch(items)
-            changes = [
-                self._done_change(item, "inbox activity", item.activity_type)
-                if error is None
-                else self._failed_change(item, "inbox activity", item.activity_type, item.attempts + 1, error)
-                for item, error in zip(items, errors)
-            ]
+            done: list[int] = []
+            failed: list[dict[str, Any]] = []
+            for item, error in zip(items, errors):
+                if error is None:
+                    logger.info("inbox activity %d (%s) done", item.id, item.activity_type)
+                    done.append(item.id)
+                else:
+                    failed.append(
+                        self._failed_change(item, "inbox activity", item.activity_type, item.attempts + 1, error)
+                    )
             async with self.ctx.db.transaction() as session:
-                await finish(session, INBOX, owner=self.worker_id, changes=changes)
+                await finish_alike(session, INBOX, owner=self.worker_id, ids=done, values=done_values)
+                await finish(session, INBOX, owner=self.worker_id, changes=failed)
             handled += len(items)
 
     async def _claim_items(self, queue: QueueTable, model: type[_Item]) -> list[_Item]:
@@ -220,11 +226,9 @@ class Worker:
             rows = await claim(
                 session, queue, owner=self.worker_id, now=now, lease=self._lease, limit=self._batch_size, where=where
             )
-            if not rows:
-                return []
-            found = (await session.scalars(select(model).where(model.id.in_([row.id for row in rows])))).all()
-        by_id = {item.id: item for item in found}
-        return [by_id[row.id] for row in rows if row.id in by_id]
+        # The claim returned every column (typed): the rows become detached model objects as they are,
+        # without reading them a second time through the ORM (a SELECT and an identity map per batch).
+        return [model(**row._mapping) for row in rows]
 
     async def _run_inbox_item(self, item: InboxActivity) -> dict[str, Any]:
         assert self._inbox_handler is not None  # only claimed when there is a handler
