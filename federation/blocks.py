@@ -6,8 +6,8 @@ and does not retry — Mastodon does the same), `follower_inboxes` skips their
 inboxes, and adding a block forgets the follows both ways. Blocking one actor
 also sends it a `Block` activity, as Mastodon does, from each local actor that
 had a relation with it (else from the instance actor), so its server drops
-the follows on its side too. A domain block sends nothing: there is no one
-actor to address.
+the follows on its side too; removing the block sends an `Undo` of each. A
+domain block sends nothing: there is no one actor to address.
 
 The inbox asks on every request, so the blocked set is cached in memory; a
 change made by this process clears it at once, one made by another process
@@ -32,7 +32,7 @@ from .actors import INSTANCE_ACTOR_USERNAME, get_local_actor
 from .context import FederationContext
 from .delivery import enqueue_activity, new_activity_id
 from .errors import FederationError, InvalidActivity, NotFound
-from .models import Block, Follower, Following, LocalActor, RemoteActor
+from .models import Block, Follower, Following, LocalActor, OutgoingActivity, RemoteActor
 from .remote_actors import RemoteActors, host_of
 from .vocab import AS2_CONTEXT
 from .webfinger import parse_handle
@@ -211,6 +211,31 @@ class BlockList:
             row = await session.get(Block, block_id)
             if row is None:
                 raise NotFound(f"no block {block_id}")
+            if row.actor_id is not None:
+                await self._undo_blocks_sent(session, row.actor_id)
             await session.delete(row)
         self._cache = None
+
+    async def _undo_blocks_sent(self, session: AsyncSession, actor_id: str) -> None:
+        """Undo every `Block` sent to the actor, from the actor that sent it (Mastodon does the same on
+        unblock, and clears its "blocked by" mark when the Undo comes)."""
+        remote = await session.scalar(select(RemoteActor).where(RemoteActor.ap_id == actor_id))
+        if remote is None or remote.gone_at is not None or not remote.inbox:
+            return
+        sent = (await session.execute(
+            select(OutgoingActivity.body, LocalActor)
+            .join(LocalActor, LocalActor.id == OutgoingActivity.local_actor_id)
+            .where(OutgoingActivity.activity_type == "Block", OutgoingActivity.object_id == actor_id)
+            .order_by(OutgoingActivity.id)
+        )).all()
+        for body, local in sent:
+            if local.deleted_at is not None:
+                continue
+            block = orjson.loads(body)
+            block.pop("@context", None)
+            activity = {"@context": AS2_CONTEXT, "id": new_activity_id(self.ctx, local.username), "type": "Undo",
+                        "actor": self.ctx.urls.actor(local.username), "object": block, "to": [actor_id]}
+            await enqueue_activity(session, self.ctx, actor=local, activity=activity, inboxes=[remote.inbox],
+                                   in_outbox=False)
+            log.info("sent Undo(Block) of %s from %s", actor_id, local.username)
 

@@ -1,9 +1,10 @@
 """Blocks through the admin page and the JSON API, against two real instances:
 a blocked domain's follows are dropped and what it sends next is not stored;
-a blocked actor is sent a `Block`."""
+a blocked actor is sent a `Block`, and an `Undo` of it when the block is removed."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from federation.db import Database
-from federation.models import Delivery, InboxActivity, OutgoingActivity
+from federation.models import Delivery, InboxActivity, OutgoingActivity, RemoteActor
 from tests.servers import Instance
 
 from .admin_flow import new_browser
@@ -33,6 +34,11 @@ async def _stored_from(instance: Instance, other: Instance) -> int:
         count = await session.scalar(select(func.count()).select_from(InboxActivity)
                                      .where(InboxActivity.actor_id.like(f"{other.base_url}/%")))
         return int(count or 0)
+
+
+async def _blocked_us_at(instance: Instance, actor_id: str) -> object:
+    async with database_of(instance) as db, db.sessions() as session:
+        return await session.scalar(select(RemoteActor.blocked_us_at).where(RemoteActor.ap_id == actor_id))
 
 
 async def test_admin_blocks__a_blocked_domain_is_unfollowed_and_ignored(tmp_path: Path) -> None:
@@ -84,6 +90,8 @@ async def test_api_blocks__block_an_actor_sends_block_and_drops_the_follow(tmp_p
                 .join(Delivery, Delivery.activity_id == OutgoingActivity.id)
                 .where(OutgoingActivity.activity_type == "Block"))).all()
         assert [(state, inbox) for _, state, inbox in states] == [("delivered", f"{lecce}/inbox")]
+        racale = f"{a.base_url}/users/racale"
+        assert await _blocked_us_at(b, racale) is not None  # lecce's server knows racale blocked it
 
         duplicate = await a.client.post("/api/v1/blocks", json={"actor": lecce})
         assert duplicate.status_code == 409 and duplicate.json()["error"] == "conflict"
@@ -95,6 +103,12 @@ async def test_api_blocks__block_an_actor_sends_block_and_drops_the_follow(tmp_p
         block_id = created.json()["id"]
         assert (await a.client.delete(f"/api/v1/blocks/{block_id}")).status_code == 204
         assert (await a.client.delete(f"/api/v1/blocks/{block_id}")).status_code == 404
+        await pair.drain()  # the unblock sends Undo(Block), and lecce's server clears its mark
+        async with database_of(a) as db, db.sessions() as session:
+            undo = (await session.scalars(select(OutgoingActivity.body)
+                                          .where(OutgoingActivity.activity_type == "Undo"))).one()
+        assert json.loads(undo)["object"]["type"] == "Block" and json.loads(undo)["object"]["object"] == lecce
+        assert await _blocked_us_at(b, racale) is None
         async with new_browser(a.base_url) as anonymous:
             assert (await anonymous.get("/api/v1/blocks")).status_code == 401
             assert (await anonymous.post("/api/v1/blocks", json={"domain": "x.example"})).status_code == 401
