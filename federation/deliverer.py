@@ -28,7 +28,7 @@ from .retry_policy import Verdict, classify_status, parse_retry_after
 from .signatures import SignatureScheme
 from .signing_pool import SigningPool
 
-__all__ = ["Attempt", "Deliverer", "DeliveryPayload"]
+__all__ = ["Attempt", "Deliverer"]
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-
 from .context import FederationContext
 from .deliverer import Deliverer
 from .delivery_client import DeliveryClient
