@@ -40,6 +40,7 @@ from federation.fetch import FetchPolicy  # noqa: E402
 from federation.models import Delivery, Follower, LocalActor, RemoteActor  # noqa: E402
 from federation.urls import LocalUrls  # noqa: E402
 from federation.worker import Worker  # noqa: E402
+from http_sink import next_request  # noqa: E402  (bench/, this script's folder)
 from web.process_tuning import tune_server_process  # noqa: E402
 from web.schema import all_metadata  # noqa: E402
 
@@ -62,17 +63,8 @@ class _SinkProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        while True:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            length = 0
-            for line in self.buffer[:end].split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            if len(self.buffer) < end + 4 + length:
-                return
-            self.buffer = self.buffer[end + 4 + length :]
+        while (request := next_request(self.buffer)) is not None:
+            _body, self.buffer = request
             self.counter[0] += 1
             assert self.transport is not None
             self.transport.write(_RESPONSE)

@@ -36,6 +36,7 @@ sys.path.insert(0, str(BENCH))
 
 from federation.keys import generate_rsa_key, public_key_to_pem  # noqa: E402
 from federation.signatures import sign_cavage  # noqa: E402
+from http_sink import next_request  # noqa: E402
 # The instance runner, the keep-alive client and the throw-away PostgreSQL database of bench/inbox.py.
 from inbox import _create_pg_database, _drop_pg_database, _fire, _listening_socket, _serve  # noqa: E402
 
@@ -55,14 +56,8 @@ class _Sink(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
-            length = 0
-            for line in self.buffer[:end].split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            if len(self.buffer) < end + 4 + length:
-                return
-            body, self.buffer = self.buffer[end + 4 : end + 4 + length], self.buffer[end + 4 + length :]
+        while (request := next_request(self.buffer)) is not None:
+            body, self.buffer = request
             if b'"Accept"' in body:
                 self.state["accepts"] += 1
                 self.state["last"] = time.time()
