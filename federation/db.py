@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from .sqlite_driver import OneHopConnection, aiosqlite_dbapi
+
 __all__ = ["Base", "Database", "UTCDateTime"]
 
 # Stable constraint names, so Alembic migrations name things the same on every database.
@@ -78,10 +80,12 @@ def _begin_immediate(conn: Any) -> None:
     # Read-only sessions (`Database.sessions()`, never committed) begin deferred: in WAL mode they
     # then read a snapshot without taking the write lock, instead of queueing behind every writer
     # (a key lookup on the inbox path waited for the group commit and the worker's transactions).
-    if conn.get_execution_options().get(_READS_ONLY):
-        conn.exec_driver_sql("BEGIN")
+    begin = "BEGIN" if conn.get_execution_options().get(_READS_ONLY) else "BEGIN IMMEDIATE"
+    driver_connection = conn.connection.dbapi_connection
+    if isinstance(driver_connection, OneHopConnection):
+        driver_connection.begin_with_next_statement(begin)  # no thread hop of its own
     else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
 
 _READS_ONLY = "espresso_reads_only"
@@ -99,6 +103,8 @@ class Database:
             # without it the first transaction after a database restart (or a killed backend) fails with
             # "connection is closed" in every process, before SQLAlchemy invalidates the pool.
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        elif url.startswith("sqlite+aiosqlite"):
+            kwargs["module"] = aiosqlite_dbapi()  # one thread hop per statement (federation.sqlite_driver)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite)

@@ -1,0 +1,131 @@
+"""The SQLite driver (federation.sqlite_driver): what SQLAlchemy gets back is what the stock aiosqlite
+adapter gives, transactions keep SQLite's write lock, and a statement costs one call on aiosqlite's thread.
+
+Calls are counted at aiosqlite's `Connection._execute`, the one door to its thread that both our driver and
+SQLAlchemy's adapter use (wrapped, not replaced: the call still runs)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from federation.db import Database
+
+metadata = MetaData()
+notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column("text", String, unique=True))
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    async with database.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The names of the functions sent to aiosqlite's threads while the test runs."""
+    seen: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    yield seen
+
+
+async def _warm(db: Database) -> None:
+    # Open the pooled connection first, so that connecting (and its PRAGMAs) is not counted.
+    async with db.sessions() as session:
+        await session.execute(text("SELECT 1"))
+
+
+async def test_sqlite_driver__a_write_transaction_is_one_call_per_statement_and_one_commit(
+    db: Database, calls: list[str]
+) -> None:
+    await _warm(db)
+    calls.clear()
+    async with db.transaction() as session:
+        await session.execute(insert(notes).values(text="a"))
+        await session.execute(insert(notes), [{"text": "b"}, {"text": "c"}])
+    assert len(calls) == 3, calls  # BEGIN IMMEDIATE with the first INSERT, the executemany, COMMIT
+    async with db.sessions() as session:
+        assert (await session.scalars(select(notes.c.text).order_by(notes.c.id))).all() == ["a", "b", "c"]
+
+
+async def test_sqlite_driver__a_transaction_that_runs_nothing_makes_no_call(db: Database, calls: list[str]) -> None:
+    await _warm(db)
+    calls.clear()
+    async with db.transaction() as session:
+        await session.connection()  # begun (SQLAlchemy's begin event has run), but no statement
+    assert calls == []
+
+
+async def test_sqlite_driver__write_transactions_hold_the_write_lock_from_their_first_statement(db: Database) -> None:
+    statements: list[str] = []
+
+    def trace(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection._conn.set_trace_callback(statements.append)
+
+    event.listen(db.engine.sync_engine, "connect", trace)
+    await db.engine.dispose()  # the fixture's connection was made before the listener
+    async with db.transaction() as session:
+        await session.execute(insert(notes).values(text="a"))
+    async with db.sessions() as session:
+        await session.execute(select(notes.c.id))
+    assert [s for s in statements if s.startswith(("BEGIN", "COMMIT", "INSERT", "SELECT notes"))] == [
+        "BEGIN IMMEDIATE", "INSERT INTO notes (text) VALUES ('a')", "COMMIT", "BEGIN", "SELECT notes.id \nFROM notes",
+    ]
+
+
+async def test_sqlite_driver__rows_counts_and_ids_are_what_sqlalchemy_expects(db: Database) -> None:
+    async with db.transaction() as session:
+        returned = (await session.execute(
+            insert(notes).returning(notes.c.id, notes.c.text, sort_by_parameter_order=True),
+            [{"text": "x"}, {"text": "y"}, {"text": "z"}],
+        )).all()
+        assert [row.text for row in returned] == ["x", "y", "z"]
+        single = await session.execute(insert(notes).values(text="w"))
+        assert single.inserted_primary_key == (returned[-1].id + 1,)  # from the cursor's lastrowid
+        changed = await session.execute(update(notes).where(notes.c.text.in_(["x", "y"])).values(text=notes.c.text + "!"))
+        assert changed.rowcount == 2
+        updated = await session.execute(update(notes).where(notes.c.id > 0).values(text=notes.c.text).returning(notes.c.id))
+        assert len(updated.all()) == 4
+    async with db.sessions() as session:
+        result = await session.execute(select(notes.c.text).order_by(notes.c.id))
+        assert result.fetchone() == ("x!",)
+        assert result.fetchmany(2) == [("y!",), ("z",)]
+        assert result.fetchall() == [("w",)]
+
+
+async def test_sqlite_driver__a_failed_statement_rolls_back_and_the_connection_stays_usable(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(insert(notes).values(text="kept"))
+    with pytest.raises(IntegrityError, match="UNIQUE constraint failed: notes.text"):
+        async with db.transaction() as session:
+            await session.execute(insert(notes).values(text="lost"))
+            await session.execute(insert(notes).values(text="kept"))
+    async with db.transaction() as session:
+        await session.execute(insert(notes).values(text="after"))
+    async with db.sessions() as session:
+        assert (await session.scalars(select(notes.c.text).order_by(notes.c.id))).all() == ["kept", "after"]
+
+
+async def test_sqlite_driver__streamed_results_still_work(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(insert(notes), [{"text": str(n)} for n in range(50)])
+    async with db.engine.connect() as conn:
+        stream = await conn.stream(select(notes.c.text).order_by(notes.c.id))
+        assert [row.text async for row in stream] == [str(n) for n in range(50)]
