@@ -80,15 +80,17 @@ def _begin_immediate(conn: Any) -> None:
     # Read-only sessions (`Database.sessions()`, never committed) begin deferred: in WAL mode they
     # then read a snapshot without taking the write lock, instead of queueing behind every writer
     # (a key lookup on the inbox path waited for the group commit and the worker's transactions).
-    begin = "BEGIN" if conn.get_execution_options().get(_READS_ONLY) else "BEGIN IMMEDIATE"
+    options = conn.get_execution_options()
+    begin = "BEGIN" if options.get(_READS_ONLY) else "BEGIN IMMEDIATE"
     driver_connection = conn.connection.dbapi_connection
-    if isinstance(driver_connection, OneHopConnection):
-        driver_connection.begin_with_next_statement(begin)  # no thread hop of its own
+    if isinstance(driver_connection, OneHopConnection):  # no thread hop of its own (federation.sqlite_driver)
+        driver_connection.begin_with_next_statement(begin, one_statement=bool(options.get(_ONE_STATEMENT)))
     else:
         conn.exec_driver_sql(begin)
 
 
 _READS_ONLY = "espresso_reads_only"
+_ONE_STATEMENT = "espresso_one_statement"
 
 
 class Database:
@@ -113,6 +115,9 @@ class Database:
         self.read_engine: AsyncEngine = self.engine.execution_options(**{_READS_ONLY: True})
         self.sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._one_statement_sessions = async_sessionmaker(
+            self.engine.execution_options(**{_ONE_STATEMENT: True}), expire_on_commit=False
+        )
         # SQLite has one writer: the write transactions of one process take turns on an asyncio lock
         # rather than in SQLite's busy handler, which sleeps (1, 2, 5 ... 100 ms) between retries.
         self._write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
@@ -128,8 +133,12 @@ class Database:
         return self.engine.dialect.name == "postgresql"
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on error."""
+    async def transaction(self, *, one_statement: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session whose work is committed on success and rolled back on error.
+
+        ``one_statement``: the transaction runs a single statement (a group commit, a queue claim). On
+        SQLite it is then sent, begun and committed in one call to the database thread, which shortens
+        the time the write lock is held; a second statement raises instead of running unprotected."""
         if not self.is_sqlite:
             async with self._write_sessions() as session, session.begin():
                 yield session
@@ -138,7 +147,8 @@ class Database:
         turn = self._write_turns.get(loop)
         if turn is None:
             turn = self._write_turns[loop] = asyncio.Lock()
-        async with turn, self._write_sessions() as session, session.begin():
+        sessions = self._one_statement_sessions if one_statement else self._write_sessions
+        async with turn, sessions() as session, session.begin():
             yield session
 
     async def create_all(self) -> None:

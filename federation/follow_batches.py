@@ -103,13 +103,16 @@ async def _enqueue_accepts(session: AsyncSession, ctx: FederationContext,
                            "object_id": accepted["id"], "body": orjson.dumps(activity).decode("utf-8"),
                            "in_outbox": False, "created_at": now})
     outgoing = cast(Table, OutgoingActivity.__table__)
-    ids = (await session.execute(
-        insert(outgoing).returning(outgoing.c.id, outgoing.c.ap_id, sort_by_parameter_order=True), activities
-    )).all()
+    # Matched by ap_id (ours, unique), not by order: SQLAlchemy keeps RETURNING in parameter order on
+    # SQLite only by inserting one row per statement (26 ms for 150 Accepts instead of under 1 ms).
+    ids: dict[str, int] = dict((await session.execute(
+        insert(outgoing).returning(outgoing.c.ap_id, outgoing.c.id), activities
+    )).tuples().all())
     deliveries = [
-        {"activity_id": activity_id, "inbox_url": follow.remote.inbox, "host": inbox_host(follow.remote.inbox),
-         "state": DELIVERY_PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
-        for (activity_id, _ap_id), (follow, _row) in zip(ids, answers)
+        {"activity_id": ids[activity["ap_id"]], "inbox_url": follow.remote.inbox,
+         "host": inbox_host(follow.remote.inbox), "state": DELIVERY_PENDING, "attempts": 0, "next_attempt_at": now,
+         "created_at": now}
+        for activity, (follow, _row) in zip(activities, answers)
         if follow.remote.inbox and not ctx.urls.is_local(follow.remote.inbox)
     ]
     if deliveries:

@@ -163,7 +163,7 @@ class InboxWriter:
 
     async def _commit(self, batch: list[tuple[dict[str, Any], asyncio.Future[None]]]) -> None:
         try:
-            async with self.db.transaction() as session:
+            async with self.db.transaction(one_statement=True) as session:
                 insert = dialect_insert(session)
                 # Core on the table, not the ORM entity: the ORM's bulk INSERT path walks the mapper
                 # for every row, which cost more than the INSERT itself on the inbox benchmark.

@@ -12,9 +12,10 @@ every other writer queued behind it.
 
 Here a statement is one call, run on aiosqlite's thread: execute, fetch every
 row, read the description, row count and last row id, close. A transaction's
-BEGIN travels with its first statement (`begin_with_next_statement`), and a
-commit or a rollback with no transaction open (one that ran nothing, the
-pool's reset) makes no call at all. Everything else, server-side cursors included, is
+BEGIN travels with its first statement (`begin_with_next_statement`), a
+transaction of one statement commits in that same call, and a commit or a
+rollback with no transaction open (one that ran nothing, the pool's reset)
+makes no call at all. Everything else, server-side cursors included, is
 SQLAlchemy's own adapter. `Database` passes `aiosqlite_dbapi()` as the engine's
 DBAPI module; nothing is registered globally.
 """
@@ -35,9 +36,10 @@ __all__ = ["aiosqlite_dbapi"]
 _Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _run(connection: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool) -> _Outcome:
-    """On aiosqlite's thread: the transaction's BEGIN if it is still to come, then the statement and
-    everything SQLAlchemy reads from its cursor."""
+def _run(connection: sqlite3.Connection, begin: str | None, commit: bool, operation: str, parameters: Any,
+         many: bool) -> _Outcome:
+    """On aiosqlite's thread: the transaction's BEGIN if it is still to come, the statement and everything
+    SQLAlchemy reads from its cursor, then COMMIT when the transaction is this one statement."""
     cursor = connection.cursor()
     try:
         if begin is not None:
@@ -51,7 +53,14 @@ def _run(connection: sqlite3.Connection, begin: str | None, operation: str, para
         description = cursor.description
         rows = cursor.fetchall() if description else []
         # rowcount after the fetch: with RETURNING, SQLite counts the rows as they are stepped through.
-        return description, rows, cursor.rowcount, cursor.lastrowid
+        outcome = description, rows, cursor.rowcount, cursor.lastrowid
+        if commit:
+            cursor.execute("COMMIT")
+        return outcome
+    except BaseException:
+        if commit and connection.in_transaction:
+            connection.rollback()  # SQLAlchemy will find nothing left to roll back
+        raise
     finally:
         cursor.close()
 
@@ -78,8 +87,8 @@ class OneHopCursor:
 
     def _call(self, operation: str, parameters: Any, *, many: bool) -> None:
         try:
-            begin = self._adapt_connection.take_pending_begin()
-            outcome = await_(self._in_thread(_run, begin, operation, parameters, many))
+            begin, commit = self._adapt_connection.take_pending()
+            outcome = await_(self._in_thread(_run, begin, commit, operation, parameters, many))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self.description, rows, self.rowcount, self.lastrowid = outcome
@@ -133,34 +142,47 @@ class OneHopCursor:
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_pending_begin",)
+    __slots__ = ("_pending_begin", "_one_statement")
     _cursor_cls = OneHopCursor  # type: ignore[assignment]
 
     def __init__(self, dbapi: Any, connection: aiosqlite.Connection) -> None:
         super().__init__(dbapi, connection)  # type: ignore[arg-type]
         self._pending_begin: str | None = None
+        # None: an ordinary transaction; False: one statement, still to run; True: it ran and committed.
+        self._one_statement: bool | None = None
 
-    def begin_with_next_statement(self, begin: str) -> None:
+    def begin_with_next_statement(self, begin: str, *, one_statement: bool = False) -> None:
         """Send ``begin`` (``BEGIN IMMEDIATE``, say) in the same call as the next statement: a transaction
-        costs no call of its own, and one that runs no statement costs none at all."""
+        costs no call of its own, and one that runs no statement costs none at all. ``one_statement``:
+        the COMMIT goes in that call too, and a second statement in the transaction is an error."""
         self._pending_begin = begin
+        self._one_statement = False if one_statement else None
 
-    def take_pending_begin(self) -> str | None:
+    def take_pending(self) -> tuple[str | None, bool]:
+        """The BEGIN to send before the next statement, and whether to COMMIT after it."""
+        if self._one_statement:
+            raise RuntimeError("a one-statement transaction ran a second statement: it would not be atomic")
         begin, self._pending_begin = self._pending_begin, None
-        return begin
+        commit = self._one_statement is False
+        if commit:
+            self._one_statement = True
+        return begin, commit
 
-    def _in_transaction(self) -> bool:
+    def _end(self) -> bool:
+        """Forget the transaction's pending state; whether SQLite still has it open."""
+        begun = self._pending_begin is None
+        self._pending_begin, self._one_statement = None, None
         # Read between calls, never during one (SQLAlchemy uses a connection from one task at a time);
         # sqlite3_get_autocommit only reads the connection's flag.
         connection: sqlite3.Connection | None = self._connection._connection
-        return connection is not None and connection.in_transaction
+        return begun and connection is not None and connection.in_transaction
 
     def commit(self) -> None:
-        if self.take_pending_begin() is None and self._in_transaction():
+        if self._end():
             super().commit()
 
     def rollback(self) -> None:
-        if self.take_pending_begin() is None and self._in_transaction():
+        if self._end():
             super().rollback()
 
 

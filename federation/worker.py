@@ -213,7 +213,7 @@ class Worker:
                     failed.append(
                         self._failed_change(item, "inbox activity", item.activity_type, item.attempts + 1, error)
                     )
-            async with self.ctx.db.transaction() as session:
+            async with self.ctx.db.transaction(one_statement=not (done and failed)) as session:
                 await finish_alike(session, INBOX, owner=self.worker_id, ids=done, values=done_values)
                 await finish(session, INBOX, owner=self.worker_id, changes=failed)
             handled += len(items)
@@ -221,7 +221,7 @@ class Worker:
     async def _claim_items(self, queue: QueueTable, model: type[_Item]) -> list[_Item]:
         now = self.ctx.clock.now()
         where = [queue.column("kind").in_(sorted(self._task_handlers))] if model is Task else []
-        async with self.ctx.db.transaction() as session:
+        async with self.ctx.db.transaction(one_statement=True) as session:
             rows = await claim(
                 session, queue, owner=self.worker_id, now=now, lease=self._lease, limit=self._batch_size, where=where
             )

@@ -129,3 +129,28 @@ async def test_sqlite_driver__streamed_results_still_work(db: Database) -> None:
     async with db.engine.connect() as conn:
         stream = await conn.stream(select(notes.c.text).order_by(notes.c.id))
         assert [row.text async for row in stream] == [str(n) for n in range(50)]
+
+
+async def test_sqlite_driver__a_one_statement_transaction_is_one_call_and_atomic(db: Database, calls: list[str]) -> None:
+    await _warm(db)
+    calls.clear()
+    async with db.transaction(one_statement=True) as session:
+        await session.execute(insert(notes), [{"text": "a"}, {"text": "b"}])
+    assert len(calls) == 1, calls  # BEGIN IMMEDIATE, the executemany and COMMIT together
+    with pytest.raises(IntegrityError):
+        async with db.transaction(one_statement=True) as session:
+            await session.execute(insert(notes), [{"text": "c"}, {"text": "a"}])  # "c" goes in, then "a" fails
+    async with db.sessions() as session:
+        assert (await session.scalars(select(notes.c.text).order_by(notes.c.id))).all() == ["a", "b"]
+
+
+async def test_sqlite_driver__a_one_statement_transaction_refuses_a_second_statement(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="one-statement transaction ran a second statement"):
+        async with db.transaction(one_statement=True) as session:
+            await session.execute(insert(notes).values(text="first"))
+            await session.execute(insert(notes).values(text="second"))
+    async with db.transaction() as session:  # the pooled connection is usable again, in a transaction
+        await session.execute(insert(notes).values(text="third"))
+        await session.execute(insert(notes).values(text="fourth"))
+    async with db.sessions() as session:
+        assert (await session.scalars(select(notes.c.text).order_by(notes.c.id))).all() == ["first", "third", "fourth"]
