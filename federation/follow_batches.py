@@ -28,16 +28,29 @@ from .follows import ACCEPTED, PENDING, REJECTED, _activity, follow_object
 from .models import Delivery, Follower, LocalActor, OutgoingActivity, RemoteActor
 from .queue import nudge_after_commit
 
-__all__ = ["IncomingFollow", "record_incoming_follows"]
+__all__ = ["FollowingActor", "IncomingFollow", "record_incoming_follows"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowingActor:
+    """What a bulk Follow needs of the remote actor who sent it (loaded as three columns, not as a model)."""
+
+    id: int
+    ap_id: str
+    inbox: str
+
+    @classmethod
+    def of(cls, remote: RemoteActor) -> FollowingActor:
+        return cls(remote.id, remote.ap_id, remote.inbox)
 
 
 @dataclass(frozen=True)
 class IncomingFollow:
     follow_id: str
     local: LocalActor
-    remote: RemoteActor  # only ap_id, id and inbox are read
+    remote: FollowingActor
 
 
 async def record_incoming_follows(session: AsyncSession, ctx: FederationContext, follows: list[IncomingFollow]) -> int:
@@ -107,7 +120,7 @@ async def _enqueue_accepts(session: AsyncSession, ctx: FederationContext,
     # SQLite only by inserting one row per statement (26 ms for 150 Accepts instead of under 1 ms).
     ids: dict[str, int] = dict((await session.execute(
         insert(outgoing).returning(outgoing.c.ap_id, outgoing.c.id), activities
-    )).tuples().all())
+    )).all())
     deliveries = [
         {"activity_id": ids[activity["ap_id"]], "inbox_url": follow.remote.inbox,
          "host": inbox_host(follow.remote.inbox), "state": DELIVERY_PENDING, "attempts": 0, "next_attempt_at": now,

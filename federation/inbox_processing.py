@@ -25,12 +25,11 @@ from typing import Any
 import orjson
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import load_only
 
 from .actors import get_local_actor
 from .context import FederationContext
 from .errors import InvalidActivity, RemoteGone
-from .follow_batches import IncomingFollow, record_incoming_follows
+from .follow_batches import FollowingActor, IncomingFollow, record_incoming_follows
 from .follows import drop_relations, record_incoming_follow
 from .models import Follower, Following, InboxActivity, LocalActor, RemoteActor
 from .remote_actors import ACTOR_TYPES, RemoteActors, parse_actor
@@ -78,7 +77,7 @@ _BATCHED = frozenset({"Follow", "Undo", "Accept", "Reject"})
 class _Batch:
     """What one shared transaction has looked up already."""
 
-    remotes: dict[str, RemoteActor] = field(default_factory=dict)  # by ap_id; gone ones left out
+    remotes: dict[str, FollowingActor] = field(default_factory=dict)  # by ap_id; gone ones left out
     locals: dict[str, LocalActor | None] = field(default_factory=dict)  # by actor URL
 
 
@@ -169,16 +168,17 @@ class InboxProcessor:
         wanted = {a.actor for a in segment if a.type == "Follow"}
         if not wanted:
             return batch
-        # Only what IncomingFollow reads: the stored documents (JSON, kilobytes each) are left unparsed.
-        columns = load_only(RemoteActor.id, RemoteActor.ap_id, RemoteActor.inbox, RemoteActor.gone_at)
-        async with self.ctx.db.sessions() as session:
-            found = (await session.scalars(
-                select(RemoteActor).options(columns).where(RemoteActor.ap_id.in_(wanted))
+        # Only what IncomingFollow reads, as plain rows: neither the stored documents (JSON, kilobytes
+        # each) nor an ORM object per actor (a run of 150 Follows spent more on those than on its query).
+        async with self.ctx.db.read_engine.connect() as connection:
+            found = (await connection.execute(
+                select(RemoteActor.id, RemoteActor.ap_id, RemoteActor.inbox)
+                .where(RemoteActor.ap_id.in_(wanted), RemoteActor.gone_at.is_(None))
             )).all()
-        batch.remotes = {r.ap_id: r for r in found if r.gone_at is None}
+        batch.remotes = {row.ap_id: FollowingActor(row.id, row.ap_id, row.inbox) for row in found}
         for actor_id in sorted(wanted - batch.remotes.keys()):
             try:
-                batch.remotes[actor_id] = await self.actors.get(actor_id)
+                batch.remotes[actor_id] = FollowingActor.of(await self.actors.get(actor_id))
             except RemoteGone:
                 pass  # its Follow is dropped, as when handled alone
         return batch

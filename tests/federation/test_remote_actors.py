@@ -12,8 +12,13 @@ from federation.context import FederationContext
 from federation.db import Database
 from federation.errors import InvalidActivity, KeyResolutionError, UnsafeAddressError
 from federation.fetch import FetchPolicy
-from federation.keys import public_key_to_pem
-from federation.remote_actors import ActorGone, RemoteActors
+from federation.keys import (
+    ed25519_public_key_to_multibase,
+    generate_ed25519_key,
+    generate_rsa_key,
+    public_key_to_pem,
+)
+from federation.remote_actors import ActorGone, RemoteActors, parse_actor
 from federation.urls import LocalUrls
 from federation.webfinger import parse_handle
 
@@ -118,3 +123,32 @@ async def test_resolve_key__concurrent_first_lookups_share_one_query(database: D
         await fresh.aclose()
     assert [key.owner for key in keys] == [remote.actor_id(n) for n in ("alice", "bob", "cy", "alice", "dee")]
     assert public_key_to_pem(keys[1].key) == public_key_to_pem(remote.actors["bob"].key.public_key())  # type: ignore[arg-type]
+
+
+async def test_resolve_key__stored_keys_are_found_without_a_fetch_main_key_and_assertion_method(
+    database: Database
+) -> None:
+    # An actor stored with its RSA main key and an FEP-521a Ed25519 key, on a host nobody answers for:
+    # a cold resolver finds both in the database (the second one in the stored document), and no other.
+    actor_id = "http://127.0.0.1:9/users/zed"  # port 9: a fetch would fail
+    rsa, ed = generate_rsa_key(), generate_ed25519_key()
+    document = {
+        "id": actor_id, "type": "Person", "inbox": f"{actor_id}/inbox",
+        "publicKey": {"id": f"{actor_id}#main-key", "owner": actor_id, "publicKeyPem": public_key_to_pem(rsa.public_key())},
+        "assertionMethod": [{"id": f"{actor_id}#ed25519-key", "type": "Multikey", "controller": actor_id,
+                             "publicKeyMultibase": ed25519_public_key_to_multibase(ed.public_key())}],
+    }
+    storing = RemoteActors(_ctx(database))
+    await storing.store(parse_actor(document, fetched_from=actor_id))
+    await storing.aclose()
+    fresh = RemoteActors(_ctx(database, allow_private=False))
+    try:
+        main, assertion = await asyncio.gather(fresh.resolve_key(f"{actor_id}#main-key", False),
+                                               fresh.resolve_key(f"{actor_id}#ed25519-key", False))
+        with pytest.raises(KeyResolutionError):  # not stored: it goes to the host, which is refused
+            await fresh.resolve_key(f"{actor_id}#other-key", False)
+    finally:
+        await fresh.aclose()
+    assert main.owner == assertion.owner == actor_id
+    assert public_key_to_pem(main.key) == public_key_to_pem(rsa.public_key())  # type: ignore[arg-type]
+    assert public_key_to_pem(assertion.key) == public_key_to_pem(ed.public_key())  # type: ignore[arg-type]
