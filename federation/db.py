@@ -109,6 +109,11 @@ class Database:
             kwargs["module"] = aiosqlite_dbapi()  # one thread hop per statement (federation.sqlite_driver)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
+            # An executemany INSERT goes as multi-row VALUES statements (SQLAlchemy's "insertmanyvalues",
+            # which it uses on SQLite only with RETURNING): SQLite runs each in one step where the
+            # executemany steps once per row, and the driver hands Python's GIL to and from the busy
+            # event loop at every step (a run of 150 Follows: 5 ms for 1 ms of work per INSERT).
+            self.engine.sync_engine.dialect.use_insertmanyvalues_wo_returning = True
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         # `sessions()` is for reading (nothing in the code base commits one); `transaction()` writes.

@@ -208,9 +208,13 @@ class DeliveryRunner:
                     where=[DELIVERIES.column("host").not_in(resting)],
                     returning=_CLAIMED,
                 )
-                if rows:
-                    await self._hosts.load(session, {row.host for row in rows})
-                    await self._load_activities(session, {row.activity_id for row in rows})
+        if rows:
+            # Read after the commit, in a session of its own: on SQLite every writer waits while a write
+            # transaction is open, and neither the activities nor the host states need the lease's lock
+            # (a session that needs no query, the usual case once the caches are warm, costs nothing).
+            async with self._ctx.db.sessions() as session:
+                await self._hosts.load(session, {row.host for row in rows})
+                await self._load_activities(session, {row.activity_id for row in rows})
         if outcomes:
             if 0 <= written < len(outcomes):
                 logger.warning("%d deliveries had been taken over by another worker", len(outcomes) - written)
