@@ -83,10 +83,12 @@ async def test_sqlite_driver__write_transactions_hold_the_write_lock_from_their_
     await db.engine.dispose()  # the fixture's connection was made before the listener
     async with db.transaction() as session:
         await session.execute(insert(notes).values(text="a"))
+        await session.execute(insert(notes), [{"text": "b"}, {"text": "c"}])  # executemany: one statement
     async with db.sessions() as session:
         await session.execute(select(notes.c.id))
     assert [s for s in statements if s.startswith(("BEGIN", "COMMIT", "INSERT", "SELECT notes"))] == [
-        "BEGIN IMMEDIATE", "INSERT INTO notes (text) VALUES ('a')", "COMMIT", "BEGIN", "SELECT notes.id \nFROM notes",
+        "BEGIN IMMEDIATE", "INSERT INTO notes (text) VALUES ('a')", "INSERT INTO notes (text) VALUES ('b'), ('c')",
+        "COMMIT", "BEGIN", "SELECT notes.id \nFROM notes",
     ]
 
 
