@@ -15,9 +15,10 @@ row, read the description, row count and last row id, close. A transaction's
 BEGIN travels with its first statement (`begin_with_next_statement`), a
 transaction of one statement commits in that same call, and a commit or a
 rollback with no transaction open (one that ran nothing, the pool's reset)
-makes no call at all. Everything else, server-side cursors included, is
-SQLAlchemy's own adapter. `Database` passes `aiosqlite_dbapi()` as the engine's
-DBAPI module; nothing is registered globally.
+makes no call at all. Everything else is SQLAlchemy's own adapter (streamed
+results too, with the pending BEGIN sent ahead of them). `Database` passes
+`aiosqlite_dbapi()` as the engine's DBAPI module; nothing is registered
+globally.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
 import aiosqlite
-from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_dbapi
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_dbapi,
+    AsyncAdapt_aiosqlite_ss_cursor,
+)
 from sqlalchemy.util.concurrency import await_
 
 __all__ = ["aiosqlite_dbapi"]
@@ -141,9 +146,25 @@ class OneHopCursor:
         return rows
 
 
+class OneHopStreamingCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """SQLAlchemy's own cursor for streamed results, sending the transaction's pending BEGIN first."""
+
+    __slots__ = ()
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        begin, commit = cast(OneHopConnection, self._adapt_connection).take_pending()
+        if commit:
+            raise RuntimeError("a one-statement transaction cannot stream its results")
+        if begin is not None:
+            connection = cast(aiosqlite.Connection, self._connection)
+            await connection._execute(connection._conn.execute, begin)  # type: ignore[no-untyped-call]
+        return await super()._execute_async(operation, parameters)
+
+
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ("_pending_begin", "_one_statement")
     _cursor_cls = OneHopCursor  # type: ignore[assignment]
+    _ss_cursor_cls = OneHopStreamingCursor
 
     def __init__(self, dbapi: Any, connection: aiosqlite.Connection) -> None:
         super().__init__(dbapi, connection)  # type: ignore[arg-type]

@@ -131,6 +131,8 @@ async def test_sqlite_driver__streamed_results_still_work(db: Database) -> None:
     async with db.engine.connect() as conn:
         stream = await conn.stream(select(notes.c.text).order_by(notes.c.id))
         assert [row.text async for row in stream] == [str(n) for n in range(50)]
+        raw = await conn.get_raw_connection()
+        assert raw.driver_connection._conn.in_transaction  # its BEGIN was sent before the streamed query
 
 
 async def test_sqlite_driver__a_one_statement_transaction_is_one_call_and_atomic(db: Database, calls: list[str]) -> None:
