@@ -193,8 +193,10 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         """Forget the transaction's pending state; whether SQLite still has it open."""
         begun = self._pending_begin is None
         self._pending_begin, self._one_statement = None, None
-        # Read between calls, never during one (SQLAlchemy uses a connection from one task at a time);
-        # sqlite3_get_autocommit only reads the connection's flag.
+        # Read between calls, never during one: SQLAlchemy uses a connection from one task at a time, and
+        # when that task is cancelled while a call is still queued or running, it terminates the connection
+        # (aiosqlite closes it after the call) instead of rolling back (tested). sqlite3_get_autocommit
+        # only reads the connection's flag.
         connection: sqlite3.Connection | None = self._connection._connection
         return begun and connection is not None and connection.in_transaction
 

@@ -6,6 +6,8 @@ SQLAlchemy's adapter use (wrapped, not replaced: the call still runs)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -158,3 +160,29 @@ async def test_sqlite_driver__a_one_statement_transaction_refuses_a_second_state
         await session.execute(insert(notes).values(text="fourth"))
     async with db.sessions() as session:
         assert (await session.scalars(select(notes.c.text).order_by(notes.c.id))).all() == ["first", "third", "fourth"]
+
+
+async def test_sqlite_driver__a_statement_cancelled_in_flight_is_rolled_back_after_it_ends(db: Database) -> None:
+    # A statement queued for aiosqlite's thread still runs there after its task is cancelled. Here the
+    # thread is kept busy so that the cancellation comes before the statement (and its BEGIN) has even
+    # started: the rollback has to follow it through the thread's queue, or the pooled connection would
+    # keep SQLite's write lock with nobody to release it.
+    async def insert_behind_a_busy_thread() -> None:
+        async with db.transaction() as session:
+            raw = await (await session.connection()).get_raw_connection()
+            driver_connection: Any = raw.driver_connection
+            busy = asyncio.ensure_future(driver_connection._execute(time.sleep, 0.3))
+            await session.execute(insert(notes).values(text="cancelled"))
+            await busy
+
+    task = asyncio.create_task(insert_behind_a_busy_thread())
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with asyncio.timeout(5):  # SQLite's busy timeout is 15 s: a lock left held shows as a timeout here
+        for n in range(3):
+            async with db.transaction() as session:
+                await session.execute(insert(notes).values(text=f"after {n}"))
+    async with db.sessions() as session:
+        assert (await session.scalars(select(notes.c.text).order_by(notes.c.id))).all() == ["after 0", "after 1", "after 2"]
