@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -40,6 +40,8 @@ __all__ = [
     "format_event_when",
     "format_money",
     "format_when",
+    "language_name",
+    "named_choices",
     "vocabulary_label",
 ]
 
@@ -172,6 +174,22 @@ def country_name(code: str | None) -> str:
         return ""
     name: str = Locale.parse(current_language()).territories.get(code.upper(), code)
     return name
+
+
+def language_name(code: str | None) -> str:
+    """`|language`: "it" → "Italian" / "italiano"; an unknown code is shown as given."""
+    if not code:
+        return ""
+    locale = Locale.parse(current_language())
+    name: str = locale.languages.get(code.lower().replace("-", "_"), code)
+    return name
+
+
+def named_choices(codes: Iterable[str], kind: str) -> list[tuple[str, str]]:
+    """`named(codes, "country" | "language")`: (code, name in the page's language), sorted by name, for a
+    drop-down list."""
+    name_of = country_name if kind == "country" else language_name
+    return sorted(((code, name_of(code)) for code in codes), key=lambda pair: (pair[1].casefold(), pair[0]))
 
 
 _VOCABULARIES: dict[str, dict[str, Label]] = {

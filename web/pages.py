@@ -31,11 +31,13 @@ class Pages:
         self.env.install_gettext_callables(  # type: ignore[attr-defined]
             i18n.gettext_active, i18n.ngettext_active, newstyle=True
         )
-        self.env.filters.update(datetime=i18n.format_when, money=i18n.format_money, country=i18n.country_name)
+        self.env.filters.update(datetime=i18n.format_when, money=i18n.format_money, country=i18n.country_name,
+                                language=i18n.language_name)
         self.env.globals.update(
             instance_name=instance_name,
             base_url=base_url,
             label=i18n.vocabulary_label,
+            named=i18n.named_choices,
             event_when=i18n.format_event_when,
             languages=i18n.LANGUAGE_NAMES,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -164,3 +165,31 @@ async def test_feeds__ics_and_atom(listed: Instance) -> None:
     cancelled = next(e for e in entries if e.findtext("{http://www.w3.org/2005/Atom}id").endswith("/events/1"))
     assert "(cancelled)" in cancelled.findtext("{http://www.w3.org/2005/Atom}title")
     assert "Bari Hub" in cancelled.findtext("{http://www.w3.org/2005/Atom}summary")
+
+
+def _options(page: str, select_id: str) -> list[tuple[str, str, bool]]:
+    """(value, text, selected) of a drop-down list's options."""
+    body = re.search(rf'<select id="{select_id}" name="{select_id}">(.*?)</select>', page, re.S)
+    assert body is not None, f"no <select id={select_id}>"
+    return [(value, text, bool(selected)) for value, selected, text in
+            re.findall(r'<option value="([^"]*)"\s*(selected)?>([^<]*)</option>', body.group(1))]
+
+
+async def test_pages__countries_and_languages_are_picked_from_what_is_listed(listed: Instance) -> None:
+    await listed.create_space("lisboa", name="Cais Lisboa", address={"country": "PT", "locality": "Lisboa"},
+                              languages=["pt", "en"])
+    page = await get(listed, "/directory", country="PT", language="en")
+    assert page.status_code == 200 and "Cais Lisboa" in page.text and "Coworking Racale" not in page.text
+    assert _options(page.text, "country") == [("", "Any", False), ("IT", "Italy", False), ("PT", "Portugal", True)]
+    assert _options(page.text, "language") == [("", "Any", False), ("en", "English", True), ("pt", "Portuguese", False)]
+    async with httpx.AsyncClient(base_url=listed.base_url, headers={"Accept-Language": "it"}) as italian:
+        page_it = await italian.get("/directory")
+        events_it = await italian.get("/directory/events", params={"country": "it"})
+    assert _options(page_it.text, "country") == [("", "Qualsiasi", False), ("IT", "Italia", False),
+                                                 ("PT", "Portogallo", False)]
+    assert [text for _, text, _ in _options(page_it.text, "language")] == ["Qualsiasi", "inglese", "portoghese"]
+    assert ("IT", "Italia", True) in _options(events_it.text, "country") and "Colazione di lavoro 0" in events_it.text
+    # A country nobody lists, asked for by address: offered and chosen, with no results rather than an error.
+    elsewhere = await get(listed, "/directory", country="FR")
+    assert elsewhere.status_code == 200 and ("FR", "France", True) in _options(elsewhere.text, "country")
+    assert "Cais Lisboa" not in elsewhere.text and "Coworking Racale" not in elsewhere.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,6 +34,11 @@ def _map_points(items: list[dict[str, object]]) -> str:
     return orjson.dumps(points).decode().replace("</", "<\\/")
 
 
+def _offered(codes: tuple[str, ...], asked: list[str], normalize: Callable[[str], str]) -> list[str]:
+    """A drop-down's codes: what is listed, plus what the address asks for (so it shows as chosen)."""
+    return list(dict.fromkeys([*codes, *(normalize(code) for code in asked if code)]))
+
+
 def _not_listed(request: Request, message: str) -> Response:
     pages = pages_of(request)
     translate = pages.gettext(request)
@@ -42,8 +49,11 @@ def _not_listed(request: Request, message: str) -> Response:
 async def directory_page(request: Request) -> Response:
     pages, listings = pages_of(request), listings_of(request)
     params = query_params(request)
+    choices = await listings.choices()
     context: dict[str, object] = {
         "params": params, "amenity_codes": FORM_AMENITIES, "price_kinds": tuple(PRICE_KIND_LABELS),
+        "country_choices": _offered(choices.countries, params.get("country", []), str.upper),
+        "language_choices": _offered(choices.languages, params.get("language", []), str.lower),
         "all_amenities": tuple(AMENITY_LABELS), "map_tiles": services_of(request).settings.map_tiles,
         "items": [], "next": None, "error": None, "map_points": "[]",
         # A hub's footer says how a space leaves it (README, "Directory").
@@ -79,8 +89,10 @@ async def directory_space(request: Request) -> Response:
 async def directory_events_page(request: Request) -> Response:
     pages, listings = pages_of(request), listings_of(request)
     params = query_params(request)
+    choices = await listings.choices()
     context: dict[str, object] = {"params": params, "items": [], "next": None, "error": None,
-                                  "feed_query": page_query(params)}
+                                  "feed_query": page_query(params),
+                                  "country_choices": _offered(choices.countries, params.get("country", []), str.upper)}
     status = 200
     try:
         page = await listings.events(listings.event_query(params))
