@@ -52,7 +52,7 @@ async def directory_page(request: Request) -> Response:
     choices = await listings.choices()
     context: dict[str, object] = {
         "params": params, "amenity_codes": FORM_AMENITIES, "price_kinds": tuple(PRICE_KIND_LABELS),
-        "country_choices": _offered(choices.countries, params.get("country", []), str.upper),
+        "country_choices": _offered(choices.space_countries, params.get("country", []), str.upper),
         "language_choices": _offered(choices.languages, params.get("language", []), str.lower),
         "all_amenities": tuple(AMENITY_LABELS), "map_tiles": services_of(request).settings.map_tiles,
         "items": [], "next": None, "error": None, "map_points": "[]",
@@ -92,7 +92,8 @@ async def directory_events_page(request: Request) -> Response:
     choices = await listings.choices()
     context: dict[str, object] = {"params": params, "items": [], "next": None, "error": None,
                                   "feed_query": page_query(params),
-                                  "country_choices": _offered(choices.countries, params.get("country", []), str.upper)}
+                                  "country_choices": _offered(choices.event_countries, params.get("country", []),
+                                                              str.upper)}
     status = 200
     try:
         page = await listings.events(listings.event_query(params))
