@@ -23,7 +23,7 @@ from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import FederationContext
-from federation.errors import FederationError
+from federation.errors import FederationError, FetchError
 from federation.models import Following, LocalActor, RemoteActor
 
 from .event_listing import remote_event_entry
@@ -78,12 +78,31 @@ class EventIngest:
             log.info("%s from %s not ingested: %s", activity.type, activity.actor, exc)
 
     async def _announce(self, announcer: str, obj: Any) -> None:
-        inner = obj.get("object") if isinstance(obj, dict) and obj.get("type") in ("Create", "Update") else obj
+        """A boost, or a group forwarding its members' activities (FEP-1b12: `Announce(Create/Update/Delete)`).
+
+        What is forwarded is not signed by its author, so nothing in it is taken as is: a created or
+        updated object is read from its origin, and a forwarded `Delete` is believed only when the origin
+        answers that the object is gone."""
+        kind = obj.get("type") if isinstance(obj, dict) else None
+        if kind == "Delete":
+            await self._forwarded_delete(announcer, url_of(obj.get("object")))
+            return
+        inner = obj.get("object") if kind in ("Create", "Update") else obj
         object_id = url_of(inner)
         if object_id is None:
             return
-        # Forwarded content is not signed by its author: always read it from its origin.
         await self._store(announcer, object_id, via=announcer, force_fetch=True)
+
+    async def _forwarded_delete(self, announcer: str, object_id: str | None) -> None:
+        if object_id is None:
+            return
+        try:
+            await self.fetcher.fetch_object(object_id)
+        except FetchError as exc:
+            if exc.status_code in (404, 410):  # Mastodon answers 404 for a deleted status, others 410
+                await self._drop(object_id)
+            return
+        log.info("Delete of %s forwarded by %s, but its origin still serves it: kept", object_id, announcer)
 
     async def _document(self, sender: str, obj: Any, *, force_fetch: bool) -> dict[str, Any] | None:
         if isinstance(obj, dict):
@@ -140,6 +159,9 @@ class EventIngest:
         object_id = url_of(obj)
         if object_id is None or object_id == sender or host_of(object_id) != host_of(sender):
             return  # an actor's own deletion is handled elsewhere; another host's objects are not its to delete
+        await self._drop(object_id)
+
+    async def _drop(self, object_id: str) -> None:
         async with self.ctx.db.transaction() as session:
             result = await session.execute(delete(ReceivedObject).where(ReceivedObject.object_id == object_id))
             await remove_event_listing(session, object_id)

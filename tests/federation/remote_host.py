@@ -1,8 +1,10 @@
 """A small, real ActivityPub host on loopback for inbox and key tests.
 
-It serves actor documents (with their RSA keys) and WebFinger, records what
-its inboxes receive, and signs activities as any of its actors, with either
-signature scheme. Actors can be made to answer 410 (deleted) or rotate keys.
+It serves actor documents (with their RSA keys), WebFinger and any other
+objects put in `objects` (at their ids, `/objects/...`), records what its
+inboxes receive, and signs activities as any of its actors, with either
+signature scheme. Actors and objects can be made to answer 410 (deleted);
+actors can rotate keys.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class RemoteHost:
     actors: dict[str, RemoteActorSpec] = field(default_factory=dict)
     gone: set[str] = field(default_factory=set)
     received: list[dict[str, Any]] = field(default_factory=list)
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)  # by the path after /objects/
 
     @property
     def base_url(self) -> str:
@@ -67,6 +70,9 @@ class RemoteHost:
         spec = self.actors[name]
         spec.key = generate_rsa_key()
         spec.key_fragment = spec.key_fragment + "2"
+
+    def object_id(self, path: str) -> str:
+        return f"{self.base_url}/objects/{path}"
 
     def document(self, name: str) -> dict[str, Any]:
         spec = self.actors[name]
@@ -125,11 +131,20 @@ class RemoteHost:
             self.received.append(orjson.loads(await request.body()))
             return Response(status_code=202)
 
+        async def served_object(request: Request) -> Response:
+            path = request.path_params["path"]
+            if path in self.gone:
+                return Response(b'{"type":"Tombstone"}', status_code=410, media_type="application/activity+json")
+            if path not in self.objects:
+                return Response(status_code=404)
+            return Response(orjson.dumps(self.objects[path]), media_type="application/activity+json")
+
         return Starlette(routes=[
             Route("/users/{name}", actor),
             Route("/.well-known/webfinger", webfinger),
             Route("/users/{name}/inbox", inbox, methods=["POST"]),
             Route("/inbox", inbox, methods=["POST"]),
+            Route("/objects/{path:path}", served_object),
         ])
 
 
