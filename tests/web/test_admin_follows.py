@@ -92,3 +92,49 @@ async def test_admin_following__ask_a_hub_is_a_follow_and_failures_are_explained
         assert missing.status_code == 422
         assert f"We could not follow @nobody@{pair.b.domain}" in missing.text and "Traceback" not in missing.text
         assert "Failed" in missing.text  # the failed row is listed, with its reason
+
+
+async def _seed_followers(instance: Instance, count: int, pending: int) -> None:
+    """``count`` accepted followers and ``pending`` requests, written straight into the database (thousands of
+    remote servers are not the point here)."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert, select
+
+    from federation.db import Database
+    from federation.models import Follower, LocalActor, RemoteActor
+
+    db = Database(instance.settings.database_url)
+    now = datetime.now(timezone.utc)
+    try:
+        async with db.transaction() as session:
+            local_id = await session.scalar(select(LocalActor.id).where(LocalActor.username == "racale"))
+            for n in range(count + pending):
+                actor_id = f"https://fan{n:04d}.example/users/fan"
+                remote_id = (await session.execute(insert(RemoteActor).values(
+                    ap_id=actor_id, actor_type="Person", domain=f"fan{n:04d}.example", inbox=f"{actor_id}/inbox",
+                    preferred_username="fan", document={"id": actor_id}, fetched_at=now,
+                ).returning(RemoteActor.id))).scalar_one()
+                await session.execute(insert(Follower).values(
+                    local_actor_id=local_id, remote_actor_id=remote_id, follow_activity_id=f"{actor_id}/follows/1",
+                    state="pending" if n >= count else "accepted", created_at=now, updated_at=now))
+    finally:
+        await db.dispose()
+
+
+async def test_admin_followers__long_lists_page_200_at_a_time_with_requests_on_top(tmp_path: Path) -> None:
+    async with running_pair(tmp_path) as pair:
+        await _seed_followers(pair.a, count=250, pending=2)
+        first = await pair.manager.get(FOLLOWERS)
+        assert first.status_code == 200
+        shown = first.text.count('<a href="https://fan')
+        assert shown == 202  # the 2 requests, then the first 200 followers
+        assert "fan0000.example" in first.text and "fan0199.example" in first.text and "fan0200.example" not in first.text
+        assert "fan0250.example" in first.text and "fan0251.example" in first.text  # the requests
+        next_link = first.text.split('rel="next" href="', 1)[1].split('"', 1)[0]
+        second = await pair.manager.get(next_link.replace("&amp;", "&"))
+        assert second.status_code == 200 and "First page" in second.text and 'rel="next"' not in second.text
+        assert "fan0200.example" in second.text and "fan0249.example" in second.text and "fan0199.example" not in second.text
+        assert "fan0250.example" in second.text  # the requests still come first
+        odd = await pair.manager.get(f"{FOLLOWERS}?after=not-a-number")
+        assert odd.status_code == 200 and "fan0000.example" in odd.text

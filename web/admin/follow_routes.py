@@ -41,17 +41,25 @@ def _done(page: PageContext) -> str | None:
     return page.text(_DONE_MESSAGES[done]) if done in _DONE_MESSAGES else None
 
 
+def _after(page: PageContext) -> int | None:
+    """Where a page of a long list starts (`?after=`, the last id of the previous page); anything else: the start."""
+    raw = page.request.query_params.get("after", "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
 @admin_page
 async def followers(request: Request) -> Response:
     username, page = await begin_space_page(request)
     view = await page.services.spaces.get(username)
-    listed = await page.services.follows.followers(username, cursor=None, limit=LIST_LIMIT)
-    items = _with_host(listed.items)
+    after = _after(page)
+    # The requests waiting for an answer come first on every page; the followers are paged, LIST_LIMIT at a time.
+    waiting = await page.services.follows.followers(username, cursor=None, pending_only=True, limit=LIST_LIMIT)
+    listed = await page.services.follows.followers(username, cursor=after, limit=LIST_LIMIT)
     return page.render("admin/followers.html", {
         "view": view, "section": "followers", "done": _done(page),
-        "requests": [item for item in items if item["state"] == "pending"],
-        "followers": [item for item in items if item["state"] != "pending"],
-        "more": listed.next_cursor is not None,
+        "requests": _with_host(waiting.items),
+        "followers": [item for item in _with_host(listed.items) if item["state"] != "pending"],
+        "after": after, "next_after": listed.next_cursor,
     })
 
 
@@ -68,10 +76,11 @@ async def decide(request: Request) -> Response:
 async def _render_following(page: PageContext, username: str, *, values: dict[str, str] | None = None,
                             errors: dict[str, list[str]] | None = None, status_code: int = 200) -> Response:
     view = await page.services.spaces.get(username)
-    listed = await page.services.follows.following(username, cursor=None, limit=LIST_LIMIT)
+    after = _after(page)
+    listed = await page.services.follows.following(username, cursor=after, limit=LIST_LIMIT)
     return page.render("admin/following.html", {
         "view": view, "section": "following", "done": _done(page), "following": _with_host(listed.items),
-        "more": listed.next_cursor is not None, "values": values or {}, "errors": errors or {},
+        "after": after, "next_after": listed.next_cursor, "values": values or {}, "errors": errors or {},
     }, status_code=status_code)
 
 
