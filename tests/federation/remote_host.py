@@ -112,11 +112,7 @@ class RemoteHost:
     def app(self) -> Starlette:
         async def actor(request: Request) -> Response:
             name = request.path_params["name"]
-            if name in self.gone:
-                return Response(b'{"type":"Tombstone"}', status_code=410, media_type="application/activity+json")
-            if name not in self.actors:
-                return Response(status_code=404)
-            return Response(orjson.dumps(self.document(name)), media_type="application/activity+json")
+            return _answer(self.document(name) if name in self.actors else None, gone=name in self.gone)
 
         async def webfinger(request: Request) -> Response:
             resource = request.query_params.get("resource", "")
@@ -133,11 +129,7 @@ class RemoteHost:
 
         async def served_object(request: Request) -> Response:
             path = request.path_params["path"]
-            if path in self.gone:
-                return Response(b'{"type":"Tombstone"}', status_code=410, media_type="application/activity+json")
-            if path not in self.objects:
-                return Response(status_code=404)
-            return Response(orjson.dumps(self.objects[path]), media_type="application/activity+json")
+            return _answer(self.objects.get(path), gone=path in self.gone)
 
         return Starlette(routes=[
             Route("/users/{name}", actor),
@@ -146,6 +138,15 @@ class RemoteHost:
             Route("/inbox", inbox, methods=["POST"]),
             Route("/objects/{path:path}", served_object),
         ])
+
+
+def _answer(document: dict[str, Any] | None, *, gone: bool) -> Response:
+    """A document as ActivityPub servers serve it: 410 with a Tombstone once deleted, 404 if unknown."""
+    if gone:
+        return Response(b'{"type":"Tombstone"}', status_code=410, media_type="application/activity+json")
+    if document is None:
+        return Response(status_code=404)
+    return Response(orjson.dumps(document), media_type="application/activity+json")
 
 
 @contextmanager
