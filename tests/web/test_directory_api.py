@@ -201,6 +201,9 @@ async def test_pages__countries_and_languages_are_picked_from_what_is_listed(lis
     assert _options(events_it.text, "country") == [("", "Qualsiasi", False), ("AT", "Austria", False),
                                                    ("IT", "Italia", True), ("PT", "Portogallo", False)]
     assert "Colazione di lavoro 0" in events_it.text and "Kaffeehaus" not in events_it.text
+    # The space's own page names its languages the same way.
+    lisboa = await get(listed, "/directory/space", actor=f"{listed.base_url}/users/lisboa")
+    assert lisboa.status_code == 200 and "<dd>Portuguese, English</dd>" in lisboa.text
     # A country nobody lists, asked for by address: offered and chosen, with no results rather than an error.
     elsewhere = await get(listed, "/directory", country="FR")
     assert elsewhere.status_code == 200 and ("FR", "France", True) in _options(elsewhere.text, "country")
